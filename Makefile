@@ -1,0 +1,45 @@
+# The two commands of the README: `make demo` and `make test`. Both install what they need.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+DAY ?= 2024-05-23
+DOCS_PORT ?= 8080
+
+.PHONY: demo test up down status docs bench install clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+# Reinstall only when requirements.txt changes.
+$(STAMP): requirements.txt | $(BIN)/python
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -r requirements.txt
+	touch $(STAMP)
+
+install: $(STAMP)
+
+up: $(STAMP)
+	$(BIN)/python -m devstack up
+
+down:
+	@if [ -x $(BIN)/python ]; then $(BIN)/python -m devstack down; else echo "nothing to stop (no .venv)"; fi
+
+status: $(STAMP)
+	$(BIN)/python -m devstack status
+
+demo: up
+	$(BIN)/python -m demo $(DAY)
+
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+docs: up
+	cd dbt_project && PATH="$(CURDIR)/$(BIN):$$PATH" dbt docs generate && PATH="$(CURDIR)/$(BIN):$$PATH" dbt docs serve --port $(DOCS_PORT) --no-browser
+
+bench: up
+	$(BIN)/python -m bench
+
+clean: down
+	rm -rf .devstack

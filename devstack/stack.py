@@ -1,0 +1,206 @@
+"""`up`, `down` and `status` of the local stack.
+
+Everything lives under one folder (`.devstack/` by default, DEVSTACK_DIR to move it):
+the two data directories with their logs, and the API's PID file and log. `down` stops
+exactly the processes whose PIDs those files name, after checking they are ours.
+"""
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+
+import psutil
+import requests
+from psycopg import sql
+
+from . import pgcluster
+from .config import REPO_ROOT, StackConfig
+from .pgcluster import Cluster, ClusterError
+
+
+class PortTaken(ClusterError):
+    pass
+
+
+def port_is_free(port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
+def _require_free(port: int, what: str, variable: str) -> None:
+    if not port_is_free(port):
+        raise PortTaken(f"port {port} is already in use, so {what} cannot start there; set {variable} to use another port")
+
+
+# -- PostgreSQL ---------------------------------------------------------------------------
+
+def _provision_fonte(config: StackConfig) -> None:
+    with pgcluster.admin_connect(config.fonte) as conn:
+        pgcluster.ensure_role(conn, config.fonte_owner)
+        pgcluster.ensure_role(conn, config.fonte_reader)
+        # Belt and braces: the API's role cannot write even if someone grants it too much.
+        conn.execute(
+            sql.SQL("alter role {} set default_transaction_read_only = on").format(
+                sql.Identifier(config.fonte_reader.name)
+            )
+        )
+        pgcluster.ensure_database(conn, config.fonte_db, config.fonte_owner.name)
+    with pgcluster.admin_connect(config.fonte, config.fonte_db) as conn:
+        owner, reader = (sql.Identifier(r.name) for r in (config.fonte_owner, config.fonte_reader))
+        conn.execute("revoke create on schema public from public")
+        conn.execute(sql.SQL("grant usage on schema public to {}").format(reader))
+        conn.execute(
+            sql.SQL("alter default privileges for role {} in schema public grant select on tables to {}").format(
+                owner, reader
+            )
+        )
+
+
+def _provision_alvo(config: StackConfig) -> None:
+    with pgcluster.admin_connect(config.alvo) as conn:
+        pgcluster.ensure_role(conn, config.alvo_user)
+        pgcluster.ensure_database(conn, config.alvo_db, config.alvo_user.name)
+
+
+def _up_cluster(cluster: Cluster, variable: str, provision, config: StackConfig) -> str:
+    if pgcluster.postmaster_pid(cluster):
+        provision(config)
+        return f"{cluster.name} PostgreSQL already running on 127.0.0.1:{cluster.port}"
+    _require_free(cluster.port, f"{cluster.name} PostgreSQL", variable)
+    created = pgcluster.initialise(cluster)
+    pid = pgcluster.start(cluster)
+    pgcluster.wait_until_accepting(cluster)
+    provision(config)
+    state = "initialised and started" if created else "started"
+    return f"{cluster.name} PostgreSQL {state} on 127.0.0.1:{cluster.port} (pid {pid})"
+
+
+# -- the API ------------------------------------------------------------------------------
+
+def api_pid(config: StackConfig) -> int | None:
+    try:
+        pid = int(config.api_pidfile.read_text().strip())
+        process = psutil.Process(pid)
+        if process.status() != psutil.STATUS_ZOMBIE and "fonte_api" in " ".join(process.cmdline()):
+            return pid
+    except (OSError, ValueError, psutil.Error):
+        pass
+    return None
+
+
+def _wait_for_api(config: StackConfig, pid: int, timeout: float = 90) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if not psutil.pid_exists(pid) or psutil.Process(pid).status() == psutil.STATUS_ZOMBIE:
+            break
+        try:
+            if requests.get(f"{config.api_url}/health", timeout=2).status_code == 200:
+                return
+        except requests.RequestException:
+            pass
+        time.sleep(0.3)
+    log = config.api_logfile.read_text(errors="replace").splitlines()[-20:] if config.api_logfile.exists() else []
+    raise ClusterError("the API did not become healthy:\n" + "\n".join(log))
+
+
+def _up_api(config: StackConfig) -> str:
+    pid = api_pid(config)
+    if pid:
+        return f"API already running on {config.api_url} (pid {pid})"
+    _require_free(config.api_port, "the Fonte API", "FONTE_API_URL")
+    env = {**os.environ, **config.env}
+    with open(config.api_logfile, "ab") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "fonte_api", "serve", "--host", "127.0.0.1", "--port", str(config.api_port)],
+            cwd=REPO_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+            start_new_session=True,  # survives the terminal that ran `make up`
+        )
+    config.api_pidfile.write_text(str(process.pid))
+    _wait_for_api(config, process.pid)
+    return f"API started on {config.api_url} (pid {process.pid})"
+
+
+def _stop_pid(pid: int, timeout: float = 15) -> None:
+    process = psutil.Process(pid)
+    process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(timeout)
+    except psutil.TimeoutExpired:
+        process.kill()
+        process.wait(5)
+
+
+# -- commands -----------------------------------------------------------------------------
+
+def up(config: StackConfig) -> list[str]:
+    config.home.mkdir(parents=True, exist_ok=True)
+    return [
+        _up_cluster(config.fonte, "FONTE_DB_URL", _provision_fonte, config),
+        _up_cluster(config.alvo, "ALVO_PORT", _provision_alvo, config),
+        _up_api(config),
+    ]
+
+
+def down(config: StackConfig) -> list[str]:
+    lines = []
+    pid = api_pid(config)
+    if pid:
+        _stop_pid(pid)
+        lines.append(f"API stopped (pid {pid})")
+    config.api_pidfile.unlink(missing_ok=True)
+    for cluster in (config.alvo, config.fonte):
+        pid = pgcluster.postmaster_pid(cluster)
+        if pgcluster.stop(cluster):
+            lines.append(f"{cluster.name} PostgreSQL stopped (pid {pid})")
+    return lines or ["nothing was running"]
+
+
+def status(config: StackConfig) -> list[str]:
+    lines = []
+    for cluster, db in ((config.fonte, config.fonte_db), (config.alvo, config.alvo_db)):
+        pid = pgcluster.postmaster_pid(cluster)
+        where = f"127.0.0.1:{cluster.port}/{db}"
+        lines.append(f"{cluster.name:<6} PostgreSQL  {'running' if pid else 'stopped'}  {where}" + (f"  pid {pid}" if pid else ""))
+    pid = api_pid(config)
+    health = ""
+    if pid:
+        try:
+            health = "healthy" if requests.get(f"{config.api_url}/health", timeout=2).ok else "unhealthy"
+        except requests.RequestException:
+            health = "not answering"
+    lines.append(f"fonte  API         {'running' if pid else 'stopped'}  {config.api_url}" + (f"  pid {pid} {health}" if pid else ""))
+    lines.append(f"files under {config.home}")
+    return lines
+
+
+def running_pids(config: StackConfig) -> list[int]:
+    """PIDs of every process of the stack, children included (for tests and `down`'s check)."""
+    roots = [p for p in (pgcluster.postmaster_pid(config.fonte), pgcluster.postmaster_pid(config.alvo), api_pid(config)) if p]
+    pids = []
+    for pid in roots:
+        try:
+            process = psutil.Process(pid)
+            pids.append(pid)
+            pids.extend(child.pid for child in process.children(recursive=True))
+        except psutil.Error:
+            pass
+    return pids
+
+
+def wait_gone(pids: list[int], timeout: float = 10) -> list[int]:
+    deadline = time.monotonic() + timeout
+    alive = list(pids)
+    while alive and time.monotonic() < deadline:
+        alive = [p for p in alive if psutil.pid_exists(p) and psutil.Process(p).status() != psutil.STATUS_ZOMBIE]
+        time.sleep(0.1)
+    return alive
+

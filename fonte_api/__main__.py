@@ -1,0 +1,58 @@
+"""python -m fonte_api serve | seed"""
+from __future__ import annotations
+
+import sys
+
+import click
+import psycopg
+
+from .settings import DEFAULT_DAYS, DEFAULT_FREQ_SECONDS, DEFAULT_SEED, DEFAULT_START, GeneratorSettings, load_settings, parse_utc
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def cli() -> None:
+    """The Fonte connector: serve the API, or (re)generate Fonte's data."""
+
+
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+def serve(host: str, port: int) -> None:
+    """Run the API with uvicorn (seeds an empty Fonte at startup)."""
+    import uvicorn
+
+    uvicorn.run("fonte_api.app:create_app", factory=True, host=host, port=port, log_level="info")
+
+
+def _utc(ctx, param, value):
+    try:
+        return parse_utc(value)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not an ISO 8601 timestamp") from None
+
+
+@cli.command("seed")
+@click.option("--start", default=DEFAULT_START, show_default=True, callback=_utc, help="First sample, ISO 8601 (naive = UTC).")
+@click.option("--days", default=DEFAULT_DAYS, show_default=True, type=click.FloatRange(min=0, min_open=True))
+@click.option("--freq", "freq_seconds", default=DEFAULT_FREQ_SECONDS, show_default=True, type=click.IntRange(min=1), help="Seconds between samples (1 = 1-second data).")
+@click.option("--seed", "seed_value", default=DEFAULT_SEED, show_default=True, type=int, help="Random seed; same seed, same rows.")
+@click.option("--replace", is_flag=True, help="Replace existing rows (otherwise a non-empty Fonte is left alone).")
+def seed_command(start, days, freq_seconds, seed_value, replace) -> None:
+    """Generate Fonte's data and bulk-load it with COPY (uses FONTE_OWNER_DB_URL)."""
+    from .seeding import seed
+
+    settings = load_settings()
+    generator = GeneratorSettings(start=start, days=days, freq_seconds=freq_seconds, seed=seed_value)
+    try:
+        result = seed(settings.owner_db_url, settings.db_url, generator, replace=replace)
+    except psycopg.Error as exc:
+        click.echo(f"error: cannot seed Fonte: {str(exc).strip().splitlines()[0]}", err=True)
+        sys.exit(1)
+    if result.skipped:
+        click.echo("Fonte already holds data; nothing done (use --replace to regenerate)")
+    else:
+        click.echo(f"loaded {result.rows} rows ({generator.start.isoformat()}, {days:g} days every {freq_seconds} s) in {result.seconds:.2f} s")
+
+
+if __name__ == "__main__":
+    cli()

@@ -1,0 +1,30 @@
+"""The connection pool, opened by the app's lifespan and handed to routes as a dependency."""
+from __future__ import annotations
+
+from typing import Annotated
+
+import psycopg
+from fastapi import Depends, Request
+from psycopg_pool import ConnectionPool
+
+
+def _configure(conn: psycopg.Connection) -> None:
+    # Output offsets are +00:00 whatever the server's own time zone.
+    conn.execute("set timezone = 'UTC'")
+    conn.commit()
+
+
+def open_pool(url: str) -> ConnectionPool:
+    pool = ConnectionPool(
+        url, min_size=1, max_size=10, configure=_configure, open=False, timeout=30,
+        kwargs={"connect_timeout": 10},
+    )
+    pool.open(wait=False)
+    return pool
+
+
+def get_pool(request: Request) -> ConnectionPool:
+    return request.app.state.pool
+
+
+PoolDep = Annotated[ConnectionPool, Depends(get_pool)]
