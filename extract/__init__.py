@@ -1,0 +1,1 @@
+"""The extractor: stage days of Fonte data, pulled through the connector API, into Alvo."""

@@ -1,0 +1,126 @@
+"""HTTP access to the Fonte API: one Session, retries with backoff, explicit timeouts."""
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+
+import requests
+from requests.adapters import HTTPAdapter
+from urllib3.util.retry import Retry
+
+from .errors import ExtractError
+
+RETRY_STATUSES = (429, 500, 502, 503, 504)
+CHUNK_BYTES = 64 * 1024
+
+
+@dataclass(frozen=True)
+class Catalog:
+    """What the API says it serves: the allowed columns and the period Fonte covers."""
+
+    columns: list[str]
+    first: datetime | None
+    last: datetime | None
+    rows: int
+
+    def describe_period(self) -> str:
+        if not self.rows:
+            return "Fonte holds no data at all"
+        return f"Fonte covers {self.first.isoformat()} to {self.last.isoformat()} ({self.rows} rows)"
+
+
+def make_session(retries: int, backoff: float) -> requests.Session:
+    retry = Retry(
+        total=retries,
+        connect=retries,
+        read=retries,
+        status=retries,
+        backoff_factor=backoff,
+        backoff_max=30,
+        status_forcelist=RETRY_STATUSES,
+        allowed_methods=frozenset({"GET"}),
+        respect_retry_after_header=True,
+        raise_on_status=True,
+    )
+    session = requests.Session()
+    session.mount("http://", HTTPAdapter(max_retries=retry))
+    session.mount("https://", HTTPAdapter(max_retries=retry))
+    return session
+
+
+class FonteClient:
+    def __init__(self, base_url: str, *, retries: int = 5, backoff: float = 0.5,
+                 connect_timeout: float = 5.0, read_timeout: float = 60.0):
+        self.base_url = base_url.rstrip("/")
+        self.session = make_session(retries, backoff)
+        self.timeout = (connect_timeout, read_timeout)
+
+    def _get(self, path: str, **kwargs) -> requests.Response:
+        url = f"{self.base_url}{path}"
+        try:
+            response = self.session.get(url, timeout=self.timeout, **kwargs)
+        except requests.exceptions.RetryError as exc:
+            raise ExtractError(f"the Fonte API at {self.base_url} kept failing after retries: {_reason(exc)}") from exc
+        except requests.exceptions.ConnectionError as exc:
+            raise ExtractError(f"cannot reach the Fonte API at {self.base_url} (after retries): {_reason(exc)}") from exc
+        except requests.exceptions.Timeout as exc:
+            raise ExtractError(f"the Fonte API at {self.base_url} timed out: {_reason(exc)}") from exc
+        if response.status_code >= 400:
+            detail = _detail(response)
+            response.close()
+            raise ExtractError(f"the Fonte API answered {response.status_code} for {path}: {detail}")
+        return response
+
+    def catalog(self) -> Catalog:
+        body = self._get("/variables").json()
+        period = body.get("period") or {}
+        parse = lambda v: datetime.fromisoformat(v) if v else None  # noqa: E731
+        return Catalog(
+            columns=[v["name"] for v in body.get("variables", [])],
+            first=parse(period.get("first_timestamp")),
+            last=parse(period.get("last_timestamp")),
+            rows=int(period.get("rows") or 0),
+        )
+
+    def stream_csv(self, start: datetime, end: datetime, columns: list[str]) -> tuple[list[str], Iterator[bytes]]:
+        """The header's fields and an iterator over the rest of the CSV body, as bytes."""
+        params = [("start_timestamp", start.isoformat()), ("end_timestamp", end.isoformat()), ("format", "csv")]
+        params += [("columns", c) for c in columns]
+        response = self._get("/data", params=params, stream=True)
+        chunks = response.iter_content(CHUNK_BYTES)
+        head = b""
+        for chunk in chunks:
+            head += chunk
+            if b"\n" in head:
+                break
+        header, _, rest = head.partition(b"\n")
+        fields = header.decode("utf-8", "replace").strip().split(",") if header else []
+
+        def body() -> Iterator[bytes]:
+            try:
+                if rest:
+                    yield rest
+                yield from chunks
+            except (requests.exceptions.RequestException, OSError) as exc:
+                raise ExtractError(f"the Fonte API connection broke mid-body: {_reason(exc)}") from exc
+            finally:
+                response.close()
+
+        return fields, body()
+
+
+def _reason(exc: Exception) -> str:
+    text = str(exc.args[0] if exc.args else exc)
+    # urllib3 nests the interesting part at the end: "... (Caused by X('reason'))"
+    if "Caused by" in text:
+        text = text.split("Caused by", 1)[1].strip(" ()")
+    return text[:300]
+
+
+def _detail(response: requests.Response) -> str:
+    try:
+        detail = response.json().get("detail")
+    except ValueError:
+        detail = response.text[:300]
+    return str(detail)
