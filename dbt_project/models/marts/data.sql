@@ -1,0 +1,84 @@
+{#- 10-minute statistics, long form. Incremental: each run first deletes the buckets of
+    its days (pre-hook, same transaction) and appends them again, so a run replaces
+    exactly its days and leaves every other day as it was. -#}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    on_schema_change='fail',
+    pre_hook="{{ delete_replaced_buckets(ref('stg_fonte__data')) }}",
+) }}
+
+with
+
+samples as (
+
+    select * from {{ ref('stg_fonte__data') }}
+    where {{ in_day_window('"timestamp"') }}
+
+),
+
+signals as (
+
+    select * from {{ ref('signal') }}
+
+),
+
+bucketed as (
+
+    select
+        {{ ten_minute_bucket('"timestamp"') }} as bucket_start,
+        variable,
+        value
+
+    from samples
+
+),
+
+statistics as (
+
+    select
+        bucket_start,
+        variable,
+        avg(value)::float8 as mean,
+        min(value)::float8 as min,
+        max(value)::float8 as max,
+        -- NULL for a single sample: that bucket gets no std row (see below).
+        stddev_samp(value)::float8 as std
+
+    from bucketed
+    group by bucket_start, variable
+
+),
+
+unpivoted as (
+
+    select
+        statistics.bucket_start,
+        statistics.variable || '_' || stat.name as signal_name,
+        stat.value
+
+    from statistics
+    cross join lateral (
+        values
+            ('mean', statistics.mean),
+            ('min', statistics.min),
+            ('max', statistics.max),
+            ('std', statistics.std)
+    ) as stat (name, value)
+    where stat.value is not null
+
+),
+
+final as (
+
+    select
+        unpivoted.bucket_start as "timestamp",
+        signals.id as signal_id,
+        unpivoted.value
+
+    from unpivoted
+    inner join signals on signals.name = unpivoted.signal_name
+
+)
+
+select * from final
