@@ -30,7 +30,7 @@ status: $(STAMP)
 	$(BIN)/python -m devstack status
 
 demo: up
-	$(BIN)/python -m demo $(DAY)
+	$(BIN)/python -m devstack.demo $(DAY)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest

@@ -1,0 +1,154 @@
+"""The connector over real HTTP, against the session's real Fonte database."""
+from __future__ import annotations
+
+import csv
+import io
+import json
+from datetime import datetime
+
+import pytest
+import requests
+
+DAY = {"start_timestamp": "2024-05-23T00:00:00", "end_timestamp": "2024-05-24T00:00:00"}
+
+
+def get(stack, path="/data", params=None, **kwargs):
+    return requests.get(f"{stack.api_url}{path}", params=params, timeout=60, **kwargs)
+
+
+def fonte_rows(stack, start, end, columns):
+    with stack.fonte_owner() as conn:
+        conn.execute("set timezone = 'UTC'")
+        cols = ", ".join(columns)
+        return conn.execute(
+            f"select timestamp, {cols} from data where timestamp >= %s and timestamp < %s order by timestamp",
+            (start, end),
+        ).fetchall()
+
+
+def test_the_readme_curl_gives_1440_ordered_flat_rows(pipeline_stack):
+    params = [*DAY.items(), ("columns", "wind_speed"), ("columns", "power")]
+    response = get(pipeline_stack, params=params)
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("application/json")
+    rows = response.json()
+    assert len(rows) == 1440
+    assert all(list(r) == ["timestamp", "wind_speed", "power"] for r in rows)
+    stamps = [datetime.fromisoformat(r["timestamp"]) for r in rows]
+    assert stamps == sorted(stamps) and len(set(stamps)) == 1440
+    assert rows[0]["timestamp"] == "2024-05-23T00:00:00+00:00"
+    assert rows[-1]["timestamp"] == "2024-05-23T23:59:00+00:00"
+    expected = fonte_rows(pipeline_stack, "2024-05-23T00:00Z", "2024-05-24T00:00Z", ["wind_speed", "power"])
+    assert [(datetime.fromisoformat(r["timestamp"]), r["wind_speed"], r["power"]) for r in rows] == expected
+
+
+def test_without_columns_every_variable_is_returned(pipeline_stack):
+    params = {"start_timestamp": "2024-05-23T00:00:00", "end_timestamp": "2024-05-23T00:05:00"}
+    rows = get(pipeline_stack, params=params).json()
+    assert len(rows) == 5
+    assert list(rows[0]) == ["timestamp", "wind_speed", "power", "ambient_temperature"]
+
+
+def test_columns_keep_request_order_and_repeats_collapse(pipeline_stack):
+    params = [("start_timestamp", "2024-05-23T00:00:00"), ("end_timestamp", "2024-05-23T00:02:00"),
+              ("columns", "power"), ("columns", "wind_speed"), ("columns", "power")]
+    rows = get(pipeline_stack, params=params).json()
+    assert [list(r) for r in rows] == [["timestamp", "power", "wind_speed"]] * 2
+
+
+def test_range_is_half_open(pipeline_stack):
+    params = {"start_timestamp": "2024-05-23T00:10:00", "end_timestamp": "2024-05-23T00:20:00", "columns": "power"}
+    rows = get(pipeline_stack, params=params).json()
+    assert len(rows) == 10
+    assert rows[0]["timestamp"] == "2024-05-23T00:10:00+00:00"
+    assert rows[-1]["timestamp"] == "2024-05-23T00:19:00+00:00"
+
+
+def test_naive_is_utc_and_offsets_are_honoured(pipeline_stack):
+    naive = get(pipeline_stack, params={"start_timestamp": "2024-05-23T02:00:00",
+                                        "end_timestamp": "2024-05-23T02:03:00"}).json()
+    offset = get(pipeline_stack, params={"start_timestamp": "2024-05-23T04:00:00+02:00",
+                                         "end_timestamp": "2024-05-23T04:03:00+02:00"}).json()
+    zulu = get(pipeline_stack, params={"start_timestamp": "2024-05-23T02:00:00Z",
+                                       "end_timestamp": "2024-05-23T02:03:00Z"}).json()
+    assert naive == offset == zulu
+    assert naive[0]["timestamp"] == "2024-05-23T02:00:00+00:00"
+
+
+def test_a_range_outside_the_data_is_an_empty_list(pipeline_stack):
+    response = get(pipeline_stack, params={"start_timestamp": "2030-01-01", "end_timestamp": "2030-01-02"})
+    assert response.status_code == 200 and response.json() == []
+
+
+@pytest.mark.parametrize("fmt_param,accept", [("ndjson", None), ("csv", None), (None, "application/x-ndjson"),
+                                              (None, "text/csv")])
+def test_streamed_formats_give_the_same_rows_as_json(pipeline_stack, fmt_param, accept):
+    base = [*DAY.items(), ("columns", "wind_speed"), ("columns", "power"), ("columns", "ambient_temperature")]
+    as_json = get(pipeline_stack, params=base).json()
+    params = base + ([("format", fmt_param)] if fmt_param else [])
+    response = get(pipeline_stack, params=params, headers={"Accept": accept} if accept else {})
+    assert response.status_code == 200
+    kind = fmt_param or ("ndjson" if "ndjson" in accept else "csv")
+    if kind == "ndjson":
+        assert response.headers["content-type"].startswith("application/x-ndjson")
+        rows = [json.loads(line) for line in response.text.splitlines()]
+    else:
+        assert response.headers["content-type"].startswith("text/csv")
+        reader = csv.DictReader(io.StringIO(response.text))
+        assert reader.fieldnames == ["timestamp", "wind_speed", "power", "ambient_temperature"]
+        rows = [{k: (v if k == "timestamp" else float(v)) for k, v in r.items()} for r in reader]
+    assert rows == as_json
+
+
+@pytest.mark.parametrize(
+    "params,needle",
+    [
+        ({"columns": "speed"}, "wind_speed"),  # the message lists the allowed columns
+        ({"columns": "power; drop table data"}, "ambient_temperature"),
+        ({"columns": ""}, "wind_speed"),
+        ({"start_timestamp": "2024-05-24T00:00:00"}, "must be before"),  # start == end
+        ({"start_timestamp": "2024-05-25T00:00:00"}, "must be before"),  # start > end
+        ({"start_timestamp": "yesterday"}, "start_timestamp"),
+        ({"end_timestamp": "2024-13-45T00:00:00"}, "end_timestamp"),
+        ({"start_timestamp": "9999-12-31T23:00:00-05:00", "end_timestamp": "9999-12-31T23:30:00-05:00"}, "range"),
+        ({"format": "xml"}, "format"),
+    ],
+)
+def test_bad_input_is_a_422_that_says_what_is_allowed(pipeline_stack, params, needle):
+    response = get(pipeline_stack, params={**DAY, **params})
+    assert response.status_code == 422, response.text
+    assert needle in response.json()["detail"]
+
+
+def test_missing_timestamps_are_a_422(pipeline_stack):
+    response = get(pipeline_stack, params={"end_timestamp": "2024-05-24T00:00:00"})
+    assert response.status_code == 422
+    assert "start_timestamp" in response.json()["detail"]
+
+
+def test_health_and_variables(pipeline_stack):
+    assert get(pipeline_stack, "/health").json() == {"status": "ok", "database": "ok"}
+    body = get(pipeline_stack, "/variables").json()
+    assert [(v["name"], v["unit"]) for v in body["variables"]] == [
+        ("wind_speed", "m/s"), ("power", "kW"), ("ambient_temperature", "°C")]
+    assert body["period"] == {"first_timestamp": "2024-05-20T00:00:00+00:00",
+                              "last_timestamp": "2024-05-29T23:59:00+00:00", "rows": 14400}
+
+
+def test_openapi_documents_every_parameter(pipeline_stack):
+    spec = get(pipeline_stack, "/openapi.json").json()
+    parameters = spec["paths"]["/data"]["get"]["parameters"]
+    assert {p["name"] for p in parameters} == {"start_timestamp", "end_timestamp", "columns", "format"}
+    for p in parameters:
+        assert p.get("description"), p["name"]
+        assert p.get("examples") or p["schema"].get("examples") or p.get("example") is not None, p["name"]
+    assert get(pipeline_stack, "/docs").status_code == 200
+
+
+def test_a_large_range_streams_in_chunks(pipeline_stack):
+    params = {"start_timestamp": "2024-05-20", "end_timestamp": "2024-05-30", "format": "ndjson"}
+    with requests.get(f"{pipeline_stack.api_url}/data", params=params, stream=True, timeout=60) as response:
+        assert response.headers.get("transfer-encoding") == "chunked"
+        chunks = list(response.iter_content(None))
+    assert len(chunks) > 5
+    assert b"".join(chunks).count(b"\n") == 14_400
