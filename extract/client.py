@@ -88,7 +88,7 @@ class FonteClient:
         params = [("start_timestamp", start.isoformat()), ("end_timestamp", end.isoformat()), ("format", "csv")]
         params += [("columns", c) for c in columns]
         response = self._get("/data", params=params, stream=True)
-        chunks = response.iter_content(CHUNK_BYTES)
+        chunks = _guarded(response)
         head = b""
         for chunk in chunks:
             head += chunk
@@ -98,16 +98,21 @@ class FonteClient:
         fields = header.decode("utf-8", "replace").strip().split(",") if header else []
 
         def body() -> Iterator[bytes]:
-            try:
-                if rest:
-                    yield rest
-                yield from chunks
-            except (requests.exceptions.RequestException, OSError) as exc:
-                raise ExtractError(f"the Fonte API connection broke mid-body: {_reason(exc)}") from exc
-            finally:
-                response.close()
+            if rest:
+                yield rest
+            yield from chunks
 
         return fields, body()
+
+
+def _guarded(response: requests.Response) -> Iterator[bytes]:
+    """The body's chunks; a connection that breaks mid-body becomes one clear error."""
+    try:
+        yield from response.iter_content(CHUNK_BYTES)
+    except (requests.exceptions.RequestException, OSError) as exc:
+        raise ExtractError(f"the Fonte API connection broke mid-body: {_reason(exc)}") from exc
+    finally:
+        response.close()
 
 
 def _reason(exc: Exception) -> str:

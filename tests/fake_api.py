@@ -1,0 +1,90 @@
+"""A small real HTTP server standing in for the Fonte API, to fail on purpose.
+
+It forwards to the real API (so the good answers are real), except where a scenario
+says otherwise: answer 503 a few times first, cut the body half-way, or serve a crafted
+body.
+"""
+from __future__ import annotations
+
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import requests
+
+
+class Scenario:
+    def __init__(self, upstream: str, *, fail_first: int = 0, fail_status: int = 503,
+                 retry_after: str | None = "0", cut_body_at: float | None = None, body: bytes | None = None):
+        self.upstream = upstream
+        self.fail_first = fail_first
+        self.fail_status = fail_status
+        self.retry_after = retry_after
+        self.cut_body_at = cut_body_at
+        self.body = body
+        self.data_requests = 0
+        self.lock = threading.Lock()
+
+
+def _handler(scenario: Scenario):
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def log_message(self, *args):
+            pass
+
+        def do_GET(self):
+            if self.path.startswith("/data"):
+                with scenario.lock:
+                    scenario.data_requests += 1
+                    attempt = scenario.data_requests
+                if attempt <= scenario.fail_first:
+                    self.send_response(scenario.fail_status)
+                    if scenario.retry_after is not None:
+                        self.send_header("Retry-After", scenario.retry_after)
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return
+                if scenario.body is not None:
+                    return self._send(200, scenario.body, "text/csv")
+            upstream = requests.get(scenario.upstream + self.path, timeout=60)
+            body = upstream.content
+            if self.path.startswith("/data") and scenario.cut_body_at is not None:
+                # Promise the whole body, send part of it, then hang up.
+                self.send_response(200)
+                self.send_header("Content-Type", upstream.headers["content-type"])
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body[: int(len(body) * scenario.cut_body_at)])
+                self.wfile.flush()
+                self.close_connection = True
+                self.connection.shutdown(2)
+                return
+            self._send(upstream.status_code, body, upstream.headers["content-type"])
+
+        def _send(self, status, body, content_type):
+            self.send_response(status)
+            self.send_header("Content-Type", content_type)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+    return Handler
+
+
+class FakeApi:
+    def __init__(self, scenario: Scenario):
+        self.scenario = scenario
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(scenario))
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server.server_address[1]}"
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.server.shutdown()
+        self.server.server_close()

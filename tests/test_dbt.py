@@ -1,0 +1,185 @@
+"""End to end: generate -> API -> extract -> dbt build, every Alvo value checked against an
+independent Python computation over the same Fonte rows."""
+from __future__ import annotations
+
+import math
+import statistics
+from collections import defaultdict
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+VARIABLES = ("wind_speed", "power", "ambient_temperature")
+TEN_MINUTES = 600
+
+
+def day_bounds(day: str):
+    start = datetime.fromisoformat(day).replace(tzinfo=timezone.utc)
+    return start, start + timedelta(days=1)
+
+
+def expected_statistics(samples):
+    """{(bucket_start, '<variable>_<stat>'): value} from (timestamp, variable, value) samples.
+
+    Buckets are computed from epoch seconds ([k*600, (k+1)*600)), not with date_bin.
+    """
+    groups = defaultdict(list)
+    for ts, variable, value in samples:
+        start = datetime.fromtimestamp(math.floor(ts.timestamp() / TEN_MINUTES) * TEN_MINUTES, timezone.utc)
+        groups[start, variable].append(value)
+    result = {}
+    for (start, variable), values in groups.items():
+        result[start, f"{variable}_mean"] = statistics.mean(values)
+        result[start, f"{variable}_min"] = min(values)
+        result[start, f"{variable}_max"] = max(values)
+        if len(values) > 1:
+            result[start, f"{variable}_std"] = statistics.stdev(values)
+    return result
+
+
+def fonte_samples(stack, day, variables=VARIABLES):
+    start, end = day_bounds(day)
+    with stack.fonte_owner() as conn:
+        rows = conn.execute(
+            f"select timestamp, {', '.join(variables)} from data where timestamp >= %s and timestamp < %s",
+            (start, end)).fetchall()
+    return [(row[0], v, row[i + 1]) for row in rows for i, v in enumerate(variables)]
+
+
+def alvo_statistics(stack, day):
+    start, end = day_bounds(day)
+    with stack.alvo() as conn:
+        rows = conn.execute(
+            "select d.timestamp, s.name, d.value from data d join signal s on s.id = d.signal_id "
+            "where d.timestamp >= %s and d.timestamp < %s", (start, end)).fetchall()
+    return {(ts, name): value for ts, name, value in rows}
+
+
+def assert_matches(actual, expected):
+    assert set(actual) == set(expected)
+    for key, value in expected.items():
+        assert not math.isnan(actual[key]), key
+        assert math.isclose(actual[key], value, rel_tol=1e-9, abs_tol=1e-12), (key, actual[key], value)
+
+
+def build(stack, *args):
+    result = stack.dbt("build", *args)
+    assert result.returncode == 0, result.stdout[-4000:]
+    return result
+
+
+@pytest.fixture(scope="module")
+def day_built(pipeline_stack):
+    extracted = pipeline_stack.extract("2024-05-23", "--columns", *VARIABLES)
+    assert extracted.returncode == 0, extracted.stderr
+    build(pipeline_stack, "--vars", "day: 2024-05-23")
+    return pipeline_stack
+
+
+def test_every_value_of_the_day_equals_python(day_built):
+    actual = alvo_statistics(day_built, "2024-05-23")
+    assert len(actual) == 144 * 12
+    assert_matches(actual, expected_statistics(fonte_samples(day_built, "2024-05-23")))
+
+
+def test_signal_catalog_has_stable_ids(day_built):
+    with day_built.alvo() as conn:
+        rows = conn.execute("select id, name from signal order by id").fetchall()
+    assert rows[:4] == [(1, "wind_speed_mean"), (2, "wind_speed_min"), (3, "wind_speed_max"), (4, "wind_speed_std")]
+    assert [name for _, name in rows] == [f"{v}_{s}" for v in VARIABLES for s in ("mean", "min", "max", "std")]
+
+
+def test_contract_constraints_are_in_the_database(day_built):
+    with day_built.alvo() as conn:
+        kinds = conn.execute(
+            "select contype, pg_get_constraintdef(oid) from pg_constraint where conrelid = 'public.data'::regclass"
+        ).fetchall()
+        value_not_null = conn.execute(
+            "select attnotnull from pg_attribute where attrelid = 'public.data'::regclass and attname = 'value'"
+        ).fetchone()[0]
+    definitions = dict(kinds)
+    assert definitions["p"] == 'PRIMARY KEY ("timestamp", signal_id)'
+    assert definitions["f"] == "FOREIGN KEY (signal_id) REFERENCES signal(id)"
+    assert value_not_null
+
+
+def test_rerun_changes_nothing_and_a_second_day_leaves_the_first(day_built):
+    first = alvo_statistics(day_built, "2024-05-23")
+    build(day_built, "--vars", "day: 2024-05-23")
+    assert alvo_statistics(day_built, "2024-05-23") == first
+
+    assert day_built.extract("2024-05-24", "--columns", *VARIABLES).returncode == 0
+    build(day_built, "--vars", "day: '2024-05-24'")
+    assert alvo_statistics(day_built, "2024-05-23") == first
+    assert_matches(alvo_statistics(day_built, "2024-05-24"), expected_statistics(fonte_samples(day_built, "2024-05-24")))
+
+
+def test_a_range_in_one_run_touches_only_its_days(day_built):
+    assert day_built.extract("2024-05-28", "--to", "2024-05-29").returncode == 0
+    first = alvo_statistics(day_built, "2024-05-23")
+    build(day_built, "--vars", "{start_day: 2024-05-28, end_day: 2024-05-29}")
+    assert alvo_statistics(day_built, "2024-05-23") == first
+    for day in ("2024-05-28", "2024-05-29"):
+        expected = expected_statistics(fonte_samples(day_built, day, ("wind_speed", "power")))
+        assert_matches(alvo_statistics(day_built, day), expected)
+
+
+@pytest.fixture()
+def gappy_day(day_built):
+    """2024-05-27 with holes: one bucket emptied, one left with 2 samples, one with 1."""
+    start, _ = day_bounds("2024-05-27")
+    holes = [(start + timedelta(minutes=10), start + timedelta(minutes=20)),
+             (start + timedelta(minutes=20), start + timedelta(minutes=28)),
+             (start + timedelta(minutes=30), start + timedelta(minutes=39))]
+    with day_built.fonte_owner() as conn:
+        removed = []
+        for low, high in holes:
+            removed += conn.execute("delete from data where timestamp >= %s and timestamp < %s returning *",
+                                    (low, high)).fetchall()
+    yield start
+    with day_built.fonte_owner() as conn, conn.cursor() as cur:
+        cur.executemany("insert into data values (%s, %s, %s, %s)", removed)
+
+
+def test_gaps_give_fewer_samples_and_no_empty_buckets(day_built, gappy_day):
+    start = gappy_day
+    assert day_built.extract("2024-05-27", "--columns", *VARIABLES).returncode == 0
+    build(day_built, "--vars", "day: 2024-05-27")
+    actual = alvo_statistics(day_built, "2024-05-27")
+    assert_matches(actual, expected_statistics(fonte_samples(day_built, "2024-05-27")))
+    buckets = {ts for ts, _ in actual}
+    assert start + timedelta(minutes=10) not in buckets
+    assert len(buckets) == 143
+    assert (start + timedelta(minutes=20), "power_std") in actual
+    assert (start + timedelta(minutes=30), "power_mean") in actual
+    assert (start + timedelta(minutes=30), "power_std") not in actual
+
+
+def test_nan_and_infinite_staged_values_are_dropped_not_averaged(day_built):
+    day = "2024-05-24"
+    assert day_built.extract(day, "--columns", *VARIABLES).returncode == 0
+    start, _ = day_bounds(day)
+    poisoned = {start + timedelta(minutes=1): "NaN", start + timedelta(minutes=2): "Infinity",
+                start + timedelta(minutes=3): "-Infinity"}
+    with day_built.alvo() as conn:
+        for ts, value in poisoned.items():
+            conn.execute("update raw.fonte_data set value = %s::float8 where timestamp = %s and variable = 'power'",
+                         (value, ts))
+    build(day_built, "--vars", f"day: {day}")
+    samples = [s for s in fonte_samples(day_built, day) if not (s[1] == "power" and s[0] in poisoned)]
+    assert_matches(alvo_statistics(day_built, day), expected_statistics(samples))
+
+
+def test_bad_vars_fail_with_a_clear_message(day_built):
+    result = day_built.dbt("build", "--vars", "day: 23/05/2024", "--select", "data")
+    assert result.returncode != 0
+    assert "'23/05/2024' is not a day like 2024-05-23 (YYYY-MM-DD)" in result.stdout
+    result = day_built.dbt("build", "--vars", "{start_day: 2024-05-24, end_day: 2024-05-23}", "--select", "data")
+    assert result.returncode != 0
+    assert "end_day 2024-05-23 is before start_day 2024-05-24" in result.stdout
+
+
+def test_source_freshness_works(day_built):
+    result = day_built.dbt("source", "freshness")
+    assert result.returncode == 0, result.stdout[-3000:]
+    assert "PASS" in result.stdout
