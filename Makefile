@@ -7,6 +7,10 @@ STAMP := $(VENV)/.installed
 DAY ?= 2024-05-23
 DOCS_PORT ?= 8080
 
+# Optional local overrides (see .env.example); exported to every command below.
+-include .env
+export
+
 .PHONY: demo test up down status docs bench install clean
 
 $(BIN)/python:
