@@ -42,7 +42,7 @@ test: $(STAMP)
 docs: up
 	cd dbt_project && PATH="$(CURDIR)/$(BIN):$$PATH" dbt docs generate && PATH="$(CURDIR)/$(BIN):$$PATH" dbt docs serve --port $(DOCS_PORT) --no-browser
 
-bench: up
+bench: $(STAMP)
 	$(BIN)/python -m bench
 
 clean: down

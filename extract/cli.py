@@ -16,6 +16,7 @@ import psycopg
 from .client import FonteClient
 from .errors import ExtractError
 from .loader import NoRows, ensure_staging, load_day
+from .prefetch import Prefetcher
 
 DEFAULT_COLUMNS = ("wind_speed", "power")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -132,22 +133,27 @@ def run(first_day: date, last_day: date, columns: list[str], client: FonteClient
         ) from exc
     with conn:
         ensure_staging(conn)
+        windows = [(d, _utc_midnight(d), _utc_midnight(d + timedelta(days=1))) for d in days]
         show_bar = len(days) > 1 and sys.stderr.isatty()
-        with click.progressbar(days, label="extracting", file=sys.stderr, hidden=not show_bar) as bar:
-            for day in bar:
-                started = time.perf_counter()
-                start, end = _utc_midnight(day), _utc_midnight(day + timedelta(days=1))
-                header, body = client.stream_csv(start, end, columns)
+        with Prefetcher(client, windows, columns) as prefetcher, click.progressbar(
+            length=len(days), label="extracting", file=sys.stderr, hidden=not show_bar
+        ) as bar:
+            started = time.perf_counter()
+            for stream in prefetcher:
+                start, end = _utc_midnight(stream.day), _utc_midnight(stream.day + timedelta(days=1))
                 try:
-                    result = load_day(conn, start, end, columns, header, body)
+                    result = load_day(conn, start, end, columns, stream.header, stream.body())
                 except NoRows:
-                    raise ExtractError(f"no data for {day} in Fonte; {catalog.describe_period()}") from None
+                    raise ExtractError(f"no data for {stream.day} in Fonte; {catalog.describe_period()}") from None
                 except psycopg.OperationalError as exc:
-                    raise ExtractError(f"lost Alvo while loading {day}: {_first_line(exc)}") from exc
+                    raise ExtractError(f"lost Alvo while loading {stream.day}: {_first_line(exc)}") from exc
                 except psycopg.Error as exc:
-                    raise ExtractError(f"Alvo refused the load of {day}: {_first_line(exc)}") from exc
-                elapsed = time.perf_counter() - started
-                click.echo(f"{day}  {','.join(columns)}  {result.rows} rows ({result.values} values)  {elapsed:.2f} s")
+                    raise ExtractError(f"Alvo refused the load of {stream.day}: {_first_line(exc)}") from exc
+                now = time.perf_counter()
+                bar.update(1)
+                click.echo(f"{stream.day}  {','.join(columns)}  {result.rows} rows ({result.values} values)  "
+                           f"{now - started:.2f} s")
+                started = now
 
 
 def _first_line(exc: Exception) -> str:

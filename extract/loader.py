@@ -16,7 +16,7 @@ import psycopg
 from psycopg import sql
 
 from .errors import ExtractError
-from .staging import SCHEMA, TABLE, ddl_statements
+from .names import SCHEMA, TABLE
 
 # Advisory-lock namespace: the first key of pg_advisory_xact_lock(int, int).
 LOCK_NAMESPACE = 0x57494E44  # "WIND"
@@ -30,6 +30,13 @@ class DayLoad:
 
 
 def ensure_staging(conn: psycopg.Connection) -> None:
+    """Create the staging table from its SQLAlchemy metadata, the first time only."""
+    exists = conn.execute("select to_regclass(%s) is not null", (f"{SCHEMA}.{TABLE}",)).fetchone()[0]
+    if exists:
+        return
+    # SQLAlchemy takes half a second to import: only pay it when there is DDL to render.
+    from .staging import ddl_statements
+
     with conn.transaction():
         conn.execute("select pg_advisory_xact_lock(%s, %s)", (LOCK_NAMESPACE, DDL_LOCK_KEY))
         for statement in ddl_statements():

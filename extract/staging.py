@@ -10,8 +10,7 @@ from sqlalchemy import Column, DateTime, Double, MetaData, PrimaryKeyConstraint,
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.schema import CreateSchema, CreateTable
 
-SCHEMA = "raw"
-TABLE = "fonte_data"
+from .names import SCHEMA, TABLE
 
 metadata = MetaData(schema=SCHEMA)
 

@@ -45,9 +45,12 @@ def stack_environment(home: Path) -> dict[str, str]:
 class Stack:
     """Handles on the session's stack: its config, environment and connections."""
 
-    def __init__(self, config: StackConfig, env: dict[str, str]):
+    def __init__(self, config: StackConfig, env: dict[str, str], home: Path):
         self.config = config
         self.env = env
+        # dbt's target/ and logs/ of the tests stay out of the working tree, so the
+        # demo's partial parse (other ports, other profile) is not invalidated.
+        self.dbt_env = {"DBT_TARGET_PATH": str(home / "dbt-target"), "DBT_LOG_PATH": str(home / "dbt-logs")}
 
     @property
     def api_url(self) -> str:
@@ -79,7 +82,7 @@ class Stack:
 
     def dbt(self, *args: str, timeout: float = 300) -> subprocess.CompletedProcess:
         return subprocess.run(
-            [str(VENV_BIN / "dbt"), *args], cwd=REPO_ROOT / "dbt_project", env=self.process_env(),
+            [str(VENV_BIN / "dbt"), *args], cwd=REPO_ROOT / "dbt_project", env=self.process_env(**self.dbt_env),
             capture_output=True, text=True, timeout=timeout,
         )
 
@@ -94,5 +97,5 @@ def pipeline_stack(tmp_path_factory) -> Stack:
     except Exception:
         stack.down(config)
         raise
-    yield Stack(config, env)
+    yield Stack(config, env, home)
     stack.down(config)

@@ -28,6 +28,7 @@
     {{ return({
         "start": "timestamptz '" ~ first ~ " 00:00:00+00'",
         "end": "(timestamptz '" ~ last ~ " 00:00:00+00' + interval '1 day')",
+        "days": (last - first).days + 1,
     }) }}
 {%- endmacro %}
 

@@ -26,3 +26,42 @@
 {% macro ten_minute_bucket(column) -%}
     date_bin('10 minutes', {{ column }}, timestamptz '2000-01-01 00:00:00+00')
 {%- endmacro %}
+
+{#- Checking the foreign key row by row costs ~6 µs a row: nothing for a day (1,728
+    rows), seconds for a year (420,480). For runs of more than a week (or of every staged
+    day), the pre-hook drops the key and the post-hook adds it back, which PostgreSQL
+    validates with one join over the table; all in the run's transaction, so the key is
+    never missing for anyone else (they wait on the table's lock instead). -#}
+{% macro is_bulk_run() -%}
+    {%- set window = day_window() -%}
+    {%- if window is none -%}
+        {{ return(true) }}
+    {%- endif -%}
+    {{ return(window.days > 7) }}
+{%- endmacro %}
+
+{% macro suspend_signal_fk() -%}
+    {%- set existing = adapter.get_relation(this.database, this.schema, this.identifier) -%}
+    {%- if existing is not none and is_bulk_run() -%}
+        alter table {{ this }} drop constraint if exists data_signal_id_fkey
+    {%- else -%}
+        select 1
+    {%- endif -%}
+{%- endmacro %}
+
+{% macro restore_signal_fk(signal_relation) -%}
+    {%- if is_bulk_run() -%}
+        do $$
+        begin
+            if not exists (
+                select 1 from pg_constraint
+                where conname = 'data_signal_id_fkey' and conrelid = '{{ this }}'::regclass
+            ) then
+                alter table {{ this }} add constraint data_signal_id_fkey
+                    foreign key (signal_id) references {{ signal_relation }} (id);
+            end if;
+        end $$
+    {%- else -%}
+        select 1
+    {%- endif -%}
+{%- endmacro %}

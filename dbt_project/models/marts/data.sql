@@ -5,7 +5,11 @@
     materialized='incremental',
     incremental_strategy='append',
     on_schema_change='fail',
-    pre_hook="{{ delete_replaced_buckets(ref('stg_fonte__data')) }}",
+    pre_hook=[
+        "{{ delete_replaced_buckets(ref('stg_fonte__data')) }}",
+        "{{ suspend_signal_fk() }}",
+    ],
+    post_hook="{{ restore_signal_fk(ref('signal')) }}",
 ) }}
 
 with
@@ -78,6 +82,8 @@ final as (
 
     from unpivoted
     inner join signals on signals.name = unpivoted.signal_name
+    -- Rows in primary-key order fill the index sequentially on insert.
+    order by unpivoted.bucket_start, signals.id
 
 )
 

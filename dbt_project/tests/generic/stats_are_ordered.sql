@@ -4,30 +4,36 @@
 
 with
 
-named as (
+data as (
+
+    select * from {{ model }}
+
+),
+
+-- materialized: the regexes run on the 12 signals, not once per data row.
+signals as materialized (
 
     select
-        data."timestamp",
-        regexp_replace(signals.name, '_(mean|min|max|std)$', '') as variable,
-        substring(signals.name from '_(mean|min|max|std)$') as stat,
-        data.value
+        id,
+        regexp_replace(name, '_(mean|min|max|std)$', '') as variable,
+        substring(name from '_(mean|min|max|std)$') as stat
 
-    from {{ model }} as data
-    inner join {{ signal_model }} as signals on signals.id = data.signal_id
+    from {{ signal_model }}
 
 ),
 
 pivoted as (
 
     select
-        "timestamp",
-        variable,
-        max(value) filter (where stat = 'mean') as mean,
-        max(value) filter (where stat = 'min') as min,
-        max(value) filter (where stat = 'max') as max
+        data."timestamp",
+        signals.variable,
+        max(data.value) filter (where signals.stat = 'mean') as mean,
+        max(data.value) filter (where signals.stat = 'min') as min,
+        max(data.value) filter (where signals.stat = 'max') as max
 
-    from named
-    group by "timestamp", variable
+    from data
+    inner join signals on signals.id = data.signal_id
+    group by data."timestamp", signals.variable
 
 )
 

@@ -1,0 +1,63 @@
+"""The pure-SQL limit: the same work with no Python in the data path.
+
+Fonte's rows leave through `COPY (select ...) TO STDOUT` in one psql and enter Alvo through
+`COPY ... FROM STDIN` in another, joined by a shell pipe; then one `INSERT ... SELECT` with
+date_bin and avg/min/max/stddev_samp fills a `data` table with the same keys and
+constraints as the dbt model (primary key, foreign key to signal, not null).
+"""
+from __future__ import annotations
+
+import shlex
+import time
+
+import psycopg
+
+SCHEMA = "bench_limit"
+
+SETUP = f"""
+drop schema if exists {SCHEMA} cascade;
+create schema {SCHEMA};
+create table {SCHEMA}.staging (timestamp timestamptz not null, variable text not null, value float8,
+                               primary key (timestamp, variable));
+create table {SCHEMA}.signal (id integer primary key, name text not null unique);
+insert into {SCHEMA}.signal select id, name from public.signal;
+create table {SCHEMA}.data (timestamp timestamptz not null, signal_id integer not null references {SCHEMA}.signal (id),
+                            value float8 not null, primary key (timestamp, signal_id));
+"""
+
+AGGREGATE = f"""
+insert into {SCHEMA}.data (timestamp, signal_id, value)
+select s.bucket, sig.id, v.value
+from (
+    select date_bin('10 minutes', timestamp, timestamptz '2000-01-01 00:00+00') as bucket, variable,
+           avg(value) as mean, min(value) as min, max(value) as max, stddev_samp(value) as std
+    from {SCHEMA}.staging
+    where value is not null and value not in ('NaN'::float8, 'Infinity'::float8, '-Infinity'::float8)
+    group by 1, 2
+) s
+cross join lateral (values ('mean', s.mean), ('min', s.min), ('max', s.max), ('std', s.std)) v(stat, value)
+join {SCHEMA}.signal sig on sig.name = s.variable || '_' || v.stat
+where v.value is not null
+"""
+
+
+def measure_limit(psql: str, fonte_url: str, alvo_url: str, start: str, end: str, columns: list[str]) -> dict:
+    with psycopg.connect(alvo_url, autocommit=True) as conn:
+        conn.execute(SETUP)
+    pairs = ", ".join(f"('{c}', {c})" for c in columns)
+    export = (f"copy (select d.timestamp, v.variable, v.value from data d cross join lateral (values {pairs}) "
+              f"v(variable, value) where d.timestamp >= '{start}' and d.timestamp < '{end}') to stdout")
+    load = f"copy {SCHEMA}.staging from stdin"
+    pipeline = (f"{shlex.quote(psql)} -X -q {shlex.quote(fonte_url)} -c {shlex.quote(export)} | "
+                f"{shlex.quote(psql)} -X -q {shlex.quote(alvo_url)} -c {shlex.quote(load)}")
+    import subprocess
+
+    started = time.perf_counter()
+    subprocess.run(pipeline, shell=True, check=True, stdout=subprocess.DEVNULL)
+    copied = time.perf_counter()
+    with psycopg.connect(alvo_url, autocommit=True) as conn:
+        rows = conn.execute(AGGREGATE).rowcount
+    done = time.perf_counter()
+    with psycopg.connect(alvo_url, autocommit=True) as conn:
+        conn.execute(f"drop schema {SCHEMA} cascade")
+    return {"copy": copied - started, "aggregate": done - copied, "total": done - started, "rows": rows}
