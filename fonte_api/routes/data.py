@@ -11,6 +11,7 @@ from fastapi.responses import StreamingResponse
 from psycopg_pool import PoolTimeout
 
 from ..db import PoolDep
+from ..errors import ErrorOut
 from ..models import VARIABLES
 from ..streaming import MEDIA_TYPES, OutputFormat, open_stream
 
@@ -62,8 +63,8 @@ def choose_format(explicit: OutputFormat | None, accept: str | None) -> OutputFo
                 "text/csv": {"schema": {"type": "string"}},
             },
         },
-        422: {"description": "Unknown column, malformed timestamp, or start not before end."},
-        503: {"description": "Fonte's database is unreachable."},
+        422: {"model": ErrorOut, "description": "Unknown column, malformed timestamp, start not before end."},
+        503: {"model": ErrorOut, "description": "Fonte's database is unreachable."},
     },
 )
 def get_data(

@@ -8,6 +8,7 @@ from psycopg_pool import PoolTimeout
 from pydantic import BaseModel, Field
 
 from ..db import PoolDep
+from ..errors import ErrorOut
 from ..models import VARIABLES
 
 router = APIRouter(tags=["meta"])
@@ -30,7 +31,13 @@ class CatalogOut(BaseModel):
     period: PeriodOut
 
 
-@router.get("/health", summary="Liveness and database check", responses={503: {"description": "database down"}})
+class HealthOut(BaseModel):
+    status: str = Field(examples=["ok"], description="ok, or error when the database does not answer.")
+    database: str = Field(examples=["ok"], description="ok, or the database's error.")
+
+
+@router.get("/health", summary="Liveness and database check", response_model=HealthOut,
+            responses={503: {"model": HealthOut, "description": "The database does not answer."}})
 def health(pool: PoolDep):
     try:
         with pool.connection(timeout=5) as conn:
@@ -44,7 +51,7 @@ def health(pool: PoolDep):
     "/variables",
     summary="The variables (with units) and the period Fonte covers",
     response_model=CatalogOut,
-    responses={503: {"description": "database down"}},
+    responses={503: {"model": ErrorOut, "description": "Fonte's database is unreachable."}},
 )
 def variables(pool: PoolDep):
     try:
