@@ -14,7 +14,8 @@ import requests
 
 class Scenario:
     def __init__(self, upstream: str, *, fail_first: int = 0, fail_status: int = 503,
-                 retry_after: str | None = "0", cut_body_at: float | None = None, body: bytes | None = None):
+                 retry_after: str | None = "0", cut_body_at: float | None = None, body: bytes | None = None,
+                 on_data_request=None):
         self.upstream = upstream
         self.fail_first = fail_first
         self.fail_status = fail_status
@@ -23,6 +24,8 @@ class Scenario:
         self.body = body
         self.data_requests = 0
         self.lock = threading.Lock()
+        # Called with the request's number before forwarding it: a fault to inject.
+        self.on_data_request = on_data_request
 
 
 def _handler(scenario: Scenario):
@@ -37,6 +40,8 @@ def _handler(scenario: Scenario):
                 with scenario.lock:
                     scenario.data_requests += 1
                     attempt = scenario.data_requests
+                if scenario.on_data_request is not None:
+                    scenario.on_data_request(attempt)
                 if attempt <= scenario.fail_first:
                     self.send_response(scenario.fail_status)
                     if scenario.retry_after is not None:
@@ -46,7 +51,10 @@ def _handler(scenario: Scenario):
                     return
                 if scenario.body is not None:
                     return self._send(200, scenario.body, "text/csv")
-            upstream = requests.get(scenario.upstream + self.path, timeout=60)
+            try:
+                upstream = requests.get(scenario.upstream + self.path, timeout=60)
+            except requests.RequestException:
+                return self._send(502, b'{"detail": "upstream API unreachable"}', "application/json")
             body = upstream.content
             if self.path.startswith("/data") and scenario.cut_body_at is not None:
                 # Promise the whole body, send part of it, then hang up.
