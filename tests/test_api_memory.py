@@ -65,4 +65,5 @@ def test_streaming_a_year_keeps_api_memory_flat(pipeline_stack, a_year_in_fonte,
     growth = peak - baseline
     # The body is ~50 MB; holding it (or its rows as objects) would grow the API by far more.
     assert received["bytes"] > 40e6
+    print(f"API RSS growth while streaming {fmt}: {growth / 1e6:.1f} MB")
     assert growth < 25e6, f"API RSS grew by {growth / 1e6:.1f} MB while streaming {received['bytes'] / 1e6:.0f} MB"

@@ -2,14 +2,12 @@
 duplicated rows, and a rerun completing the work."""
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 import threading
 import time
 from datetime import date, datetime, timedelta, timezone
 
-import psutil
 import psycopg
 import pytest
 import requests
