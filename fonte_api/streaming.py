@@ -19,6 +19,8 @@ from psycopg import sql
 from psycopg_pool import ConnectionPool
 
 BATCH_BYTES = 64 * 1024
+# How long a request waits for a database connection before answering 503.
+CONNECT_TIMEOUT = 5.0
 
 
 class OutputFormat(str, Enum):
@@ -52,7 +54,7 @@ def build_copy(columns: list[str], fmt: OutputFormat) -> sql.Composed:
 
 
 def _copy_batches(pool: ConnectionPool, query: sql.Composed, start: datetime, end: datetime) -> Iterator[bytes]:
-    with pool.connection() as conn:
+    with pool.connection(timeout=CONNECT_TIMEOUT) as conn:
         with conn.cursor() as cur, cur.copy(query, (start, end)) as copy:
             batch = bytearray()
             for row in copy:

@@ -157,3 +157,28 @@ def test_staging_refuses_duplicate_timestamps(pipeline_stack):
             conn.execute("insert into raw.fonte_data (timestamp, variable, value) "
                          "select timestamp, variable, value from raw.fonte_data "
                          "where timestamp = '2024-05-22T00:00:00Z' and variable = 'power'")
+
+
+def test_api_without_its_database_answers_503_not_500(pipeline_stack):
+    port = free_port()
+    dead = f"postgresql://fonte:fonte@127.0.0.1:{free_port()}/fonte"
+    env = pipeline_stack.process_env(FONTE_SEED_ON_STARTUP="0", FONTE_DB_URL=dead)
+    process = subprocess.Popen([sys.executable, "-m", "fonte_api", "serve", "--port", str(port)], cwd=REPO_ROOT,
+                               env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(200):
+            try:
+                health = requests.get(f"{url}/health", timeout=30)
+                break
+            except requests.ConnectionError:
+                time.sleep(0.1)
+        assert health.status_code == 503 and health.json()["status"] == "error"
+        data = requests.get(f"{url}/data", params={"start_timestamp": "2024-05-23", "end_timestamp": "2024-05-24"},
+                            timeout=30)
+        assert data.status_code == 503
+        assert "Fonte database unavailable" in data.json()["detail"]
+        assert requests.get(f"{url}/variables", timeout=30).status_code == 503
+    finally:
+        process.kill()
+        process.wait()

@@ -55,7 +55,7 @@ def health(pool: PoolDep):
 )
 def variables(pool: PoolDep):
     try:
-        with pool.connection(timeout=10) as conn:
+        with pool.connection(timeout=5) as conn:
             first, last, rows = conn.execute(
                 "select to_json(min(timestamp)) #>> '{}', to_json(max(timestamp)) #>> '{}', count(*) from data"
             ).fetchone()
