@@ -169,6 +169,10 @@ def stop(cluster: Cluster, timeout: float = 30) -> bool:
     except psutil.TimeoutExpired:
         process.kill()
         process.wait(10)
+    try:
+        cluster.socket_dir.rmdir()  # empty once the server is gone
+    except OSError:
+        pass
     return True
 
 

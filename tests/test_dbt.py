@@ -183,3 +183,25 @@ def test_source_freshness_works(day_built):
     result = day_built.dbt("source", "freshness")
     assert result.returncode == 0, result.stdout[-3000:]
     assert "PASS" in result.stdout
+
+
+def test_no_vars_builds_every_staged_day(day_built):
+    """Runs last in this module: the days built so far by day and range runs stay as they
+    were, and a day staged but never built gets built."""
+    assert day_built.extract("2024-05-21", "--columns", *VARIABLES).returncode == 0
+    with day_built.alvo() as conn:
+        conn.execute("set timezone = 'UTC'")
+        staged_days = {d for (d,) in conn.execute("select distinct timestamp::date from raw.fonte_data")}
+        before = conn.execute("select timestamp, signal_id, value from data order by 1, 2").fetchall()
+        built_days = {d for (d,) in conn.execute("select distinct timestamp::date from data")}
+    assert datetime(2024, 5, 21).date() not in built_days
+    build(day_built)  # no vars: every staged day, the bulk path (foreign key suspended)
+    with day_built.alvo() as conn:
+        conn.execute("set timezone = 'UTC'")
+        after = conn.execute("select timestamp, signal_id, value from data order by 1, 2").fetchall()
+        rebuilt_days = {d for (d,) in conn.execute("select distinct timestamp::date from data")}
+        fk = conn.execute("select count(*) from pg_constraint where conname = 'data_signal_id_fkey'").fetchone()[0]
+    assert rebuilt_days == staged_days | built_days
+    assert [row for row in after if row[0].date() in built_days] == before
+    assert fk == 1
+    assert_matches(alvo_statistics(day_built, "2024-05-21"), expected_statistics(fonte_samples(day_built, "2024-05-21")))

@@ -80,7 +80,7 @@ def get_data(
     columns: Annotated[list[Column] | None, Query(
         description=(
             "Variables to return, repeatable (`columns=wind_speed&columns=power`). "
-            f"Allowed: {', '.join(VARIABLES)}. Omitted: all of them."
+            "Allowed: " + ", ".join(f"{v.name} ({v.unit})" for v in VARIABLES.values()) + ". Omitted: all of them."
         ),
         examples=[["wind_speed", "power"]],
     )] = None,
