@@ -30,16 +30,23 @@ class _Command(click.Command):
     """
 
     def parse_args(self, ctx, args):
-        rewritten, taking = [], False
+        rewritten, taking, taken = [], False, 0
         for arg in args:
             if arg in ("--columns", "-c"):
-                taking = True
+                if taking and not taken:
+                    rewritten.append("--columns")  # a bare --columns: let click say it needs a value
+                taking, taken = True, 0
                 continue
             if taking and not arg.startswith("-") and not _DATE.match(arg):
                 rewritten += ["--columns", arg]
+                taken += 1
                 continue
+            if taking and not taken:
+                rewritten.append("--columns")
             taking = False
             rewritten.append(arg)
+        if taking and not taken:
+            rewritten.append("--columns")
         return super().parse_args(ctx, rewritten)
 
 

@@ -170,6 +170,14 @@ def test_nan_and_infinite_staged_values_are_dropped_not_averaged(day_built):
     assert_matches(alvo_statistics(day_built, day), expected_statistics(samples))
 
 
+def test_a_requested_day_without_staged_samples_warns(day_built):
+    # Fonte ends on 2024-05-29: 30 and 31 can never be staged.
+    result = build(day_built, "--vars", "{start_day: 2024-05-30, end_day: 2024-05-31}")
+    assert "WARN 2 every_requested_day_is_staged" in result.stdout
+    clean = build(day_built, "--vars", "day: 2024-05-23")
+    assert "PASS every_requested_day_is_staged" in clean.stdout
+
+
 def test_bad_vars_fail_with_a_clear_message(day_built):
     result = day_built.dbt("build", "--vars", "day: 23/05/2024", "--select", "data")
     assert result.returncode != 0

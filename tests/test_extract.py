@@ -162,6 +162,8 @@ def test_a_malformed_body_is_exit_1_and_staging_unchanged(pipeline_stack, body, 
         (["2024-02-30"], 2, "is not a day like 2024-05-23"),
         (["23/05/2024"], 2, "is not a day like 2024-05-23"),
         (["2024-05-23", "--to", "2024-05-22"], 2, "--to 2024-05-22 is before 2024-05-23"),
+        (["2024-05-23", "--columns"], 2, "'--columns' requires an argument"),
+        ([], 2, "Missing argument 'DAY'"),
         (["2024-05-23", "--columns", "wind_speed", "gust"], 2,
          "unknown column gust; the API allows: wind_speed, power, ambient_temperature"),
         (["2024-06-30"], 1, "no data for 2024-06-30 in Fonte; Fonte covers 2024-05-20T00:00:00+00:00 to "
