@@ -10,7 +10,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
-from .db import open_pool
+from .db import STREAM_SLOTS, open_pool
+from .streaming import StreamSlots
 from .routes import data, meta
 from .seeding import seed
 from .settings import Settings, load_settings
@@ -49,6 +50,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if settings.seed_on_startup:
             await run_in_threadpool(seed_if_empty, settings)
         app.state.pool = open_pool(settings.db_url)
+        app.state.stream_slots = StreamSlots(STREAM_SLOTS)
         try:
             yield
         finally:

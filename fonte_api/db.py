@@ -14,9 +14,15 @@ def _configure(conn: psycopg.Connection) -> None:
     conn.commit()
 
 
+# Streams of /data take at most STREAM_SLOTS connections; the rest of the pool stays free
+# for /health and /variables, so they answer even while every stream slot is busy.
+STREAM_SLOTS = 10
+SPARE_CONNECTIONS = 4
+
+
 def open_pool(url: str) -> ConnectionPool:
     pool = ConnectionPool(
-        url, min_size=1, max_size=10, configure=_configure, open=False, timeout=30,
+        url, min_size=1, max_size=STREAM_SLOTS + SPARE_CONNECTIONS, configure=_configure, open=False, timeout=30,
         kwargs={"connect_timeout": 10},
     )
     pool.open(wait=False)

@@ -10,13 +10,17 @@ as parameters.
 """
 from __future__ import annotations
 
+import asyncio
 import itertools
 from collections.abc import Iterator
 from datetime import datetime
 from enum import Enum
 
+import anyio
 from psycopg import sql
 from psycopg_pool import ConnectionPool
+from starlette.concurrency import run_in_threadpool
+from starlette.responses import StreamingResponse
 
 BATCH_BYTES = 64 * 1024
 # How long a request waits for a database connection before answering 503.
@@ -78,15 +82,89 @@ def _as_json_array(lines: Iterator[bytes]) -> Iterator[bytes]:
     yield b"]"
 
 
+class BodyStream:
+    """The response body: bytes batches, and a close() that ends the COPY at once.
+
+    Closing the underlying generator (not just dropping it) is what returns the connection
+    to the pool when a client hangs up mid-body; left to the garbage collector, the COPY
+    would stay open on the server, holding a connection.
+    """
+
+    def __init__(self, batches: Iterator[bytes], fmt: OutputFormat):
+        self._batches = batches
+        # Read the first batch now, so an unreachable database becomes a clean 503
+        # instead of a 200 cut short.
+        first = next(batches, None)
+        body = itertools.chain([first] if first is not None else [], batches)
+        self._body = _as_json_array(body) if fmt is OutputFormat.json else body
+
+    def __iter__(self) -> "BodyStream":
+        return self
+
+    def __next__(self) -> bytes:
+        return next(self._body)
+
+    def close(self) -> None:
+        self._batches.close()
+
+
 def open_stream(
     pool: ConnectionPool, columns: list[str], start: datetime, end: datetime, fmt: OutputFormat
-) -> Iterator[bytes]:
-    """Run the query now and return the body's iterator.
+) -> BodyStream:
+    """Run the query now and return the body."""
+    return BodyStream(_copy_batches(pool, build_copy(columns, fmt), start, end), fmt)
 
-    The first batch is read before the response starts, so an unreachable database
-    becomes a clean 503 instead of a 200 cut short.
+
+class StreamSlots:
+    """At most `size` streams hold a database connection at once; the others wait here,
+    on the event loop, without occupying a worker thread.
+
+    Without it, under load every worker thread could end up blocked waiting for a pooled
+    connection while the connections are held by streams that need a worker thread to
+    make progress: a standstill that only the pool timeout (a 503) would break.
     """
-    batches = _copy_batches(pool, build_copy(columns, fmt), start, end)
-    first = next(batches, None)
-    body = itertools.chain([first] if first is not None else [], batches)
-    return _as_json_array(body) if fmt is OutputFormat.json else body
+
+    def __init__(self, size: int):
+        self.size = size
+        self._semaphore = asyncio.Semaphore(size)
+
+    async def acquire(self) -> "StreamGuard":
+        await self._semaphore.acquire()
+        return StreamGuard(self._semaphore)
+
+
+class StreamGuard:
+    """Releases a slot and closes the body (returning its connection) exactly once."""
+
+    def __init__(self, semaphore: asyncio.Semaphore):
+        self._semaphore = semaphore
+        self._released = False
+        self.body: BodyStream | None = None
+
+    async def release(self) -> None:
+        if self._released:
+            return
+        self._released = True
+        # Shielded: when the client hangs up, the response task is being cancelled, and an
+        # unshielded await here would be cancelled too, leaving the body suspended with
+        # its COPY still running and its connection lost to the pool.
+        with anyio.CancelScope(shield=True):
+            try:
+                if self.body is not None:
+                    await run_in_threadpool(self.body.close)
+            finally:
+                self._semaphore.release()
+
+
+class GuardedStreamingResponse(StreamingResponse):
+    """A StreamingResponse that frees its slot however the response ends (done, client gone)."""
+
+    def __init__(self, content, guard: StreamGuard, **kwargs):
+        super().__init__(content, **kwargs)
+        self.guard = guard
+
+    async def __call__(self, scope, receive, send) -> None:
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            await self.guard.release()

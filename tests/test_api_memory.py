@@ -8,7 +8,9 @@ import psutil
 import pytest
 import requests
 
+from devstack import pgcluster
 from devstack.stack import api_pid
+from fonte_api.db import STREAM_SLOTS
 
 YEAR = ("2023-01-01T00:00:00+00:00", "2024-01-01T00:00:00+00:00")
 
@@ -67,3 +69,48 @@ def test_streaming_a_year_keeps_api_memory_flat(pipeline_stack, a_year_in_fonte,
     assert received["bytes"] > 40e6
     print(f"API RSS growth while streaming {fmt}: {growth / 1e6:.1f} MB")
     assert growth < 25e6, f"API RSS grew by {growth / 1e6:.1f} MB while streaming {received['bytes'] / 1e6:.0f} MB"
+
+
+def active_copies(stack) -> int:
+    with pgcluster.admin_connect(stack.config.fonte, "fonte") as conn:
+        return conn.execute("select count(*) from pg_stat_activity where usename = 'fonte' and state = 'active' "
+                            "and query like 'copy%%'").fetchone()[0]
+
+
+@pytest.mark.parametrize("fmt", ["json", "csv"])
+def test_stalled_streams_queue_new_ones_and_free_their_connections_when_clients_leave(
+        pipeline_stack, a_year_in_fonte, fmt):
+    """As many stalled clients as stream slots: /health still answers, a new /data request
+    waits (it does not fail), and when the stalled clients hang up their COPYs end at once
+    and the waiting request runs."""
+    url = f"{pipeline_stack.api_url}/data"
+    year = {"start_timestamp": YEAR[0], "end_timestamp": YEAR[1], "format": fmt}
+    stalled = []
+    for _ in range(STREAM_SLOTS):
+        response = requests.get(url, params=year, stream=True, timeout=60)
+        chunks = response.iter_content(1024)
+        next(chunks)  # started, then left unread (kept referenced): the server blocks on send
+        stalled.append((response, chunks))
+    try:
+        assert active_copies(pipeline_stack) == STREAM_SLOTS
+        assert requests.get(f"{pipeline_stack.api_url}/health", timeout=10).status_code == 200
+        result = {}
+
+        def small_request():
+            params = {"start_timestamp": "2024-05-23T00:00:00", "end_timestamp": "2024-05-23T01:00:00"}
+            r = requests.get(url, params=params, timeout=120)
+            result["status"], result["rows"] = r.status_code, len(r.json())
+
+        waiting = threading.Thread(target=small_request)
+        waiting.start()
+        waiting.join(2)
+        assert waiting.is_alive(), "every slot is held by a stalled stream: the request should be queued"
+    finally:
+        for response, _ in stalled:
+            response.close()
+    waiting.join(60)
+    assert result == {"status": 200, "rows": 60}
+    deadline = time.monotonic() + 10
+    while active_copies(pipeline_stack) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert active_copies(pipeline_stack) == 0, "a hung-up client left its COPY running"

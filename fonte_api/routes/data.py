@@ -6,14 +6,14 @@ from enum import Enum
 from typing import Annotated
 
 import psycopg
-from fastapi import APIRouter, Header, HTTPException, Query
-from fastapi.responses import StreamingResponse
+from fastapi import APIRouter, Header, HTTPException, Query, Request
+from starlette.concurrency import run_in_threadpool
 from psycopg_pool import PoolTimeout
 
 from ..db import PoolDep
 from ..errors import ErrorOut
 from ..models import VARIABLES
-from ..streaming import MEDIA_TYPES, OutputFormat, open_stream
+from ..streaming import MEDIA_TYPES, GuardedStreamingResponse, OutputFormat, open_stream
 
 router = APIRouter(tags=["data"])
 
@@ -67,7 +67,8 @@ def choose_format(explicit: OutputFormat | None, accept: str | None) -> OutputFo
         503: {"model": ErrorOut, "description": "Fonte's database is unreachable."},
     },
 )
-def get_data(
+async def get_data(
+    request: Request,
     pool: PoolDep,
     start_timestamp: Annotated[datetime, Query(
         description="Start of the range, included. ISO 8601; naive means UTC.",
@@ -89,7 +90,7 @@ def get_data(
         examples=["json"],
     )] = None,
     accept: Annotated[str | None, Header(include_in_schema=False)] = None,
-) -> StreamingResponse:
+) -> GuardedStreamingResponse:
     start = as_utc(start_timestamp, "start_timestamp")
     end = as_utc(end_timestamp, "end_timestamp")
     if start >= end:
@@ -99,8 +100,13 @@ def get_data(
     # Repeats are harmless; order follows the request, as the original did.
     names = list(dict.fromkeys(c.value for c in columns)) if columns else list(VARIABLES)
     fmt = choose_format(format, accept)
+    guard = await request.app.state.stream_slots.acquire()
     try:
-        body = open_stream(pool, names, start, end, fmt)
+        guard.body = await run_in_threadpool(open_stream, pool, names, start, end, fmt)
     except (psycopg.OperationalError, PoolTimeout) as exc:
+        await guard.release()
         raise HTTPException(503, f"Fonte database unavailable: {exc.__class__.__name__}") from None
-    return StreamingResponse(body, media_type=MEDIA_TYPES[fmt])
+    except BaseException:
+        await guard.release()
+        raise
+    return GuardedStreamingResponse(guard.body, guard, media_type=MEDIA_TYPES[fmt])
