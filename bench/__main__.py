@@ -9,12 +9,10 @@ from __future__ import annotations
 import os
 import platform
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
 import time
-from contextlib import closing
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
@@ -25,14 +23,13 @@ import psycopg
 import requests
 
 from devstack import stack
-from devstack.config import REPO_ROOT, load_config
+from devstack.config import REPO_ROOT, VENV_BIN, load_config, private_stack_environment
 from fonte_api.seeding import seed
 from fonte_api.settings import GeneratorSettings
 
 from .limit import measure_limit
 from .measure import PeakRss, run
 
-BIN = Path(sys.executable).parent
 RESULTS = REPO_ROOT / "bench" / "results.md"
 COLUMNS = ["wind_speed", "power"]
 
@@ -46,12 +43,6 @@ class Workload:
     target: str  # what we aim for, as text
     target_ratio: float | None = None
     target_seconds: float | None = None
-
-
-def _free_port() -> int:
-    with closing(socket.socket()) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _utc(d: date) -> datetime:
@@ -72,17 +63,10 @@ WORKLOADS = [
 
 class Bench:
     def __init__(self, home: Path):
-        self.env_vars = {
-            "DEVSTACK_DIR": str(home / "stack"),
-            "FONTE_DB_URL": f"postgresql://fonte:fonte@127.0.0.1:{_free_port()}/fonte",
-            "FONTE_API_URL": f"http://127.0.0.1:{_free_port()}",
-            "ALVO_PORT": str(_free_port()),
-            "DBT_TARGET_PATH": str(home / "dbt-target"),
-            "DBT_LOG_PATH": str(home / "dbt-logs"),
-        }
-        self.config = load_config(self.env_vars)
-        self.env = {**os.environ, **self.config.env, **self.env_vars,
-                    "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}"}
+        self.config = load_config(private_stack_environment(home / "stack"))
+        # dbt's target/ and logs/ stay out of the working tree, like the tests'.
+        self.env = self.config.process_env(DBT_TARGET_PATH=str(home / "dbt-target"),
+                                           DBT_LOG_PATH=str(home / "dbt-logs"))
         e = self.config.env
         self.alvo_url = f"postgresql://{e['ALVO_USER']}:{e['ALVO_PASSWORD']}@127.0.0.1:{e['ALVO_PORT']}/{e['ALVO_DB']}"
 
@@ -110,7 +94,7 @@ class Bench:
             variables = f"day: {w.first}"
         else:
             variables = f"{{start_day: {w.first}, end_day: {w.last}}}"
-        return run([str(BIN / "dbt"), "build", "--vars", variables], env=self.env, cwd=REPO_ROOT / "dbt_project")
+        return run([str(VENV_BIN / "dbt"), "build", "--vars", variables], env=self.env, cwd=REPO_ROOT / "dbt_project")
 
     def api_stream(self, w: Workload, fmt: str) -> dict:
         pid = stack.api_pid(self.config)
@@ -150,8 +134,8 @@ def main(only, no_save):
             click.echo(line)
         with psycopg.connect(bench.alvo_url) as conn:
             pg_version = conn.execute("show server_version").fetchone()[0]
-        run([str(BIN / "dbt"), "seed"], env=bench.env, cwd=REPO_ROOT / "dbt_project")  # also warms dbt up
-        run([str(BIN / "dbt"), "run", "--select", "signal"], env=bench.env, cwd=REPO_ROOT / "dbt_project")
+        run([str(VENV_BIN / "dbt"), "seed"], env=bench.env, cwd=REPO_ROOT / "dbt_project")  # also warms dbt up
+        run([str(VENV_BIN / "dbt"), "run", "--select", "signal"], env=bench.env, cwd=REPO_ROOT / "dbt_project")
         current = GeneratorSettings()
         for w in WORKLOADS:
             if only and not any(o in w.name for o in only):
@@ -160,7 +144,6 @@ def main(only, no_save):
                 click.echo(f"[{w.name}] generating Fonte: {w.generator.rows} rows ...")
                 click.echo(f"  loaded in {bench.reseed(w.generator):.1f} s")
                 current = w.generator
-            rows = w.generator.rows if w.generator != GeneratorSettings() or w.first != w.last else 0
             rows = int(((w.last - w.first).days + 1) * 86400 / w.generator.freq_seconds)
             bench.reset_alvo()
             click.echo(f"[{w.name}] extract ...")

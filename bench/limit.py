@@ -8,6 +8,7 @@ constraints as the dbt model (primary key, foreign key to signal, not null).
 from __future__ import annotations
 
 import shlex
+import subprocess
 import time
 
 import psycopg
@@ -50,8 +51,6 @@ def measure_limit(psql: str, fonte_url: str, alvo_url: str, start: str, end: str
     load = f"copy {SCHEMA}.staging from stdin"
     pipeline = (f"{shlex.quote(psql)} -X -q {shlex.quote(fonte_url)} -c {shlex.quote(export)} | "
                 f"{shlex.quote(psql)} -X -q {shlex.quote(alvo_url)} -c {shlex.quote(load)}")
-    import subprocess
-
     started = time.perf_counter()
     subprocess.run(pipeline, shell=True, check=True, stdout=subprocess.DEVNULL)
     copied = time.perf_counter()

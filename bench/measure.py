@@ -53,13 +53,13 @@ class Run:
     output: str
 
 
-def run(cmd: list[str], *, env: dict, cwd=None, check: bool = True, shell: bool = False) -> Run:
+def run(cmd: list[str], *, env: dict, cwd=None) -> Run:
+    """Run a command to the end; its wall time and peak RSS. A failure stops the bench."""
     started = time.perf_counter()
-    process = subprocess.Popen(cmd, env=env, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                               text=True, shell=shell)
+    process = subprocess.Popen(cmd, env=env, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     with PeakRss(process.pid) as rss:
         output, _ = process.communicate()
     seconds = time.perf_counter() - started
-    if check and process.returncode != 0:
-        raise RuntimeError(f"{cmd if not shell else cmd} failed ({process.returncode}):\n{output[-3000:]}")
+    if process.returncode != 0:
+        raise RuntimeError(f"{cmd} failed ({process.returncode}):\n{output[-3000:]}")
     return Run(seconds, rss.peak, output)

@@ -2,6 +2,9 @@
 from __future__ import annotations
 
 import os
+import socket
+import sys
+from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -14,6 +17,7 @@ from .pgcluster import Cluster, Role
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_API_URL = "http://127.0.0.1:8000"
+VENV_BIN = Path(sys.executable).parent
 
 
 @dataclass(frozen=True)
@@ -32,6 +36,12 @@ class StackConfig:
     @property
     def api_url(self) -> str:
         return f"http://127.0.0.1:{self.api_port}"
+
+    def process_env(self, **extra: str) -> dict[str, str]:
+        """The environment for the pipeline's commands: the stack's variables, and this
+        venv's bin first on PATH (for `dbt`)."""
+        path = f"{VENV_BIN}{os.pathsep}{os.environ.get('PATH', '')}"
+        return {**os.environ, **self.env, "PATH": path, **extra}
 
     @property
     def api_pidfile(self) -> Path:
@@ -73,3 +83,25 @@ def load_config(environ: dict | None = None) -> StackConfig:
         api_port=api_port,
         env=stack_env,
     )
+
+
+def free_port() -> int:
+    with closing(socket.socket(socket.AF_INET, socket.SOCK_STREAM)) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def private_stack_environment(home: Path) -> dict[str, str]:
+    """Variables for a stack of its own (tests, bench): free ports, files under `home`,
+    so that the stack of `make up` is never disturbed."""
+    fonte, alvo, api = free_port(), free_port(), free_port()
+    return {
+        "DEVSTACK_DIR": str(home),
+        "FONTE_DB_URL": f"postgresql://fonte:fonte@127.0.0.1:{fonte}/fonte",
+        "FONTE_API_URL": f"http://127.0.0.1:{api}",
+        "ALVO_HOST": "127.0.0.1",
+        "ALVO_PORT": str(alvo),
+        "ALVO_USER": "alvo",
+        "ALVO_PASSWORD": "alvo",
+        "ALVO_DB": "alvo",
+    }

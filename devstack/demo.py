@@ -5,7 +5,6 @@ API answering -> `python -m extract DAY` -> `dbt build --vars 'day: DAY'` -> the
 """
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 import time
@@ -16,9 +15,7 @@ import click
 import psycopg
 import requests
 
-from .config import REPO_ROOT, load_config
-
-BIN = Path(sys.executable).parent
+from .config import REPO_ROOT, VENV_BIN, load_config
 
 
 def _step(title: str) -> None:
@@ -86,14 +83,14 @@ def main(day: str) -> None:
     """Run the pipeline for DAY on the local stack (started by `make up`)."""
     the_day = date.fromisoformat(day)
     config = load_config()
-    env = {**os.environ, **config.env, "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}"}
+    env = config.process_env()
     _step(f"1. The Fonte API answers for {day}")
     show_api(config.api_url, the_day)
     _step(f"2. Extract {day} (all three variables) into Alvo's staging table raw.fonte_data")
     _run([sys.executable, "-m", "extract", day, "--columns", "wind_speed", "power", "ambient_temperature"],
          REPO_ROOT, env)
     _step(f"3. dbt build --vars 'day: {day}'")
-    seconds = _run([str(BIN / "dbt"), "build", "--vars", f"day: {day}"], REPO_ROOT / "dbt_project", env)
+    seconds = _run([str(VENV_BIN / "dbt"), "build", "--vars", f"day: {day}"], REPO_ROOT / "dbt_project", env)
     click.echo(f"(dbt build took {seconds:.1f} s)")
     _step(f"4. The 10-minute statistics of {day}, from Alvo")
     alvo = dict(host=config.env["ALVO_HOST"], port=int(config.env["ALVO_PORT"]), user=config.alvo_user.name,

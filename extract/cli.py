@@ -125,11 +125,10 @@ def run(first_day: date, last_day: date, columns: list[str], client: FonteClient
             param_hint="--columns",
         )
     days = [first_day + timedelta(days=i) for i in range((last_day - first_day).days + 1)]
-    covered = [d for d in days if catalog.rows and catalog.first < _utc_midnight(d + timedelta(days=1))
-               and catalog.last >= _utc_midnight(d)]
-    if len(covered) < len(days):
-        missing = next(d for d in days if d not in covered)
-        raise ExtractError(f"no data for {missing} in Fonte; {catalog.describe_period()}")
+    windows = [(d, _utc_midnight(d), _utc_midnight(d + timedelta(days=1))) for d in days]
+    missing = [d for d, start, end in windows if not (catalog.rows and catalog.first < end and catalog.last >= start)]
+    if missing:
+        raise ExtractError(f"no data for {missing[0]} in Fonte; {catalog.describe_period()}")
 
     try:
         conn = psycopg.connect(**alvo, connect_timeout=10, autocommit=True)
@@ -140,16 +139,14 @@ def run(first_day: date, last_day: date, columns: list[str], client: FonteClient
         ) from exc
     with conn:
         ensure_staging(conn)
-        windows = [(d, _utc_midnight(d), _utc_midnight(d + timedelta(days=1))) for d in days]
         show_bar = len(days) > 1 and sys.stderr.isatty()
         with Prefetcher(client, windows, columns) as prefetcher, click.progressbar(
             length=len(days), label="extracting", file=sys.stderr, hidden=not show_bar
         ) as bar:
             started = time.perf_counter()
             for stream in prefetcher:
-                start, end = _utc_midnight(stream.day), _utc_midnight(stream.day + timedelta(days=1))
                 try:
-                    result = load_day(conn, start, end, columns, stream.header, stream.body())
+                    result = load_day(conn, stream.start, stream.end, columns, stream.header, stream.body())
                 except NoRows:
                     raise ExtractError(f"no data for {stream.day} in Fonte; {catalog.describe_period()}") from None
                 except psycopg.OperationalError as exc:

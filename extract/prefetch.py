@@ -22,6 +22,8 @@ _END = object()
 @dataclass
 class DayStream:
     day: date
+    start: datetime  # the day's window [start, end), UTC
+    end: datetime
     header: list[str]
     chunks: queue.Queue
 
@@ -63,7 +65,7 @@ class Prefetcher:
             except BaseException as exc:  # handed to the main thread, which reports it
                 self._put(self.streams, exc)
                 return
-            if not self._put(self.streams, DayStream(day, header, chunks)):
+            if not self._put(self.streams, DayStream(day, start, end, header, chunks)):
                 return
             try:
                 for chunk in body:

@@ -2,7 +2,7 @@
 
 Long form, one row per (timestamp, variable): loading more columns for a day adds rows
 without touching the columns already staged, and a slice (day x columns) is one
-`delete ... where` away. dbt declares it as the source `fonte.data`.
+`delete ... where` away. dbt declares it as the source `fonte.fonte_data`.
 """
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ fonte_data = Table(
     Column("_loaded_at", DateTime(timezone=True), nullable=False, server_default=func.now(),
            comment="When the extractor loaded this row (dbt source freshness)."),
     PrimaryKeyConstraint("timestamp", "variable", name="fonte_data_pkey"),
-    comment="1-minute Fonte samples staged by `python -m extract`, long form.",
+    comment="Fonte samples staged by `python -m extract`, long form.",
 )
 
 

@@ -18,11 +18,14 @@ def _configure(conn: psycopg.Connection) -> None:
 # for /health and /variables, so they answer even while every stream slot is busy.
 STREAM_SLOTS = 10
 SPARE_CONNECTIONS = 4
+# How long a request waits for a database connection before answering 503.
+CONNECT_TIMEOUT = 5.0
 
 
 def open_pool(url: str) -> ConnectionPool:
     pool = ConnectionPool(
-        url, min_size=1, max_size=STREAM_SLOTS + SPARE_CONNECTIONS, configure=_configure, open=False, timeout=30,
+        url, min_size=1, max_size=STREAM_SLOTS + SPARE_CONNECTIONS, configure=_configure, open=False,
+        timeout=CONNECT_TIMEOUT,
         kwargs={"connect_timeout": 10},
     )
     pool.open(wait=False)

@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Column, DateTime
+from sqlalchemy import Column, DateTime, Double
 from sqlmodel import Field, SQLModel
 
 
@@ -37,6 +37,7 @@ class Data(SQLModel, table=True):
         sa_column=Column(DateTime(timezone=True), primary_key=True),
         description="Sample time, UTC.",
     )
-    wind_speed: float | None = Field(default=None, description="Wind speed, m/s.")
-    power: float | None = Field(default=None, description="Active power, kW.")
-    ambient_temperature: float | None = Field(default=None, description="Ambient temperature, °C.")
+    # Double, not SQLAlchemy's generic Float: the DDL says double precision as it is.
+    wind_speed: float | None = Field(default=None, sa_type=Double, description="Wind speed, m/s.")
+    power: float | None = Field(default=None, sa_type=Double, description="Active power, kW.")
+    ambient_temperature: float | None = Field(default=None, sa_type=Double, description="Ambient temperature, °C.")

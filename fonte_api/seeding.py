@@ -26,8 +26,7 @@ class SeedResult:
 
 
 def create_table_sql() -> str:
-    ddl = str(CreateTable(Data.__table__, if_not_exists=True).compile(dialect=postgresql.dialect()))
-    return ddl.replace("FLOAT", "double precision")
+    return str(CreateTable(Data.__table__, if_not_exists=True).compile(dialect=postgresql.dialect()))
 
 
 def _csv_chunks(settings: GeneratorSettings):

@@ -23,8 +23,6 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import StreamingResponse
 
 BATCH_BYTES = 64 * 1024
-# How long a request waits for a database connection before answering 503.
-CONNECT_TIMEOUT = 5.0
 
 
 class OutputFormat(str, Enum):
@@ -58,7 +56,7 @@ def build_copy(columns: list[str], fmt: OutputFormat) -> sql.Composed:
 
 
 def _copy_batches(pool: ConnectionPool, query: sql.Composed, start: datetime, end: datetime) -> Iterator[bytes]:
-    with pool.connection(timeout=CONNECT_TIMEOUT) as conn:
+    with pool.connection() as conn:
         with conn.cursor() as cur, cur.copy(query, (start, end)) as copy:
             batch = bytearray()
             for row in copy:
@@ -125,7 +123,6 @@ class StreamSlots:
     """
 
     def __init__(self, size: int):
-        self.size = size
         self._semaphore = asyncio.Semaphore(size)
 
     async def acquire(self) -> "StreamGuard":
@@ -159,8 +156,8 @@ class StreamGuard:
 class GuardedStreamingResponse(StreamingResponse):
     """A StreamingResponse that frees its slot however the response ends (done, client gone)."""
 
-    def __init__(self, content, guard: StreamGuard, **kwargs):
-        super().__init__(content, **kwargs)
+    def __init__(self, guard: StreamGuard, **kwargs):
+        super().__init__(guard.body, **kwargs)
         self.guard = guard
 
     async def __call__(self, scope, receive, send) -> None:

@@ -6,40 +6,15 @@ variables a user would set.
 """
 from __future__ import annotations
 
-import os
-import socket
 import subprocess
 import sys
-from contextlib import closing
 from pathlib import Path
 
 import psycopg
 import pytest
 
 from devstack import stack
-from devstack.config import REPO_ROOT, StackConfig, load_config
-
-VENV_BIN = Path(sys.executable).parent
-
-
-def free_port() -> int:
-    with closing(socket.socket(socket.AF_INET, socket.SOCK_STREAM)) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def stack_environment(home: Path) -> dict[str, str]:
-    fonte, alvo, api = free_port(), free_port(), free_port()
-    return {
-        "DEVSTACK_DIR": str(home),
-        "FONTE_DB_URL": f"postgresql://fonte:fonte@127.0.0.1:{fonte}/fonte",
-        "FONTE_API_URL": f"http://127.0.0.1:{api}",
-        "ALVO_HOST": "127.0.0.1",
-        "ALVO_PORT": str(alvo),
-        "ALVO_USER": "alvo",
-        "ALVO_PASSWORD": "alvo",
-        "ALVO_DB": "alvo",
-    }
+from devstack.config import REPO_ROOT, VENV_BIN, StackConfig, load_config, private_stack_environment
 
 
 class Stack:
@@ -57,8 +32,7 @@ class Stack:
         return self.config.api_url
 
     def process_env(self, **extra: str) -> dict[str, str]:
-        path = f"{VENV_BIN}{os.pathsep}{os.environ.get('PATH', '')}"
-        return {**os.environ, **self.config.env, "PATH": path, **extra}
+        return self.config.process_env(**extra)
 
     def fonte_owner(self) -> psycopg.Connection:
         return psycopg.connect(self.config.env["FONTE_OWNER_DB_URL"], autocommit=True)
@@ -90,7 +64,7 @@ class Stack:
 @pytest.fixture(scope="session")
 def pipeline_stack(tmp_path_factory) -> Stack:
     home = tmp_path_factory.mktemp("stack")
-    env = stack_environment(home)
+    env = private_stack_environment(home)
     config = load_config(env)
     try:
         stack.up(config)

@@ -4,10 +4,10 @@ from __future__ import annotations
 import threading
 import time
 
-import psutil
 import pytest
 import requests
 
+from bench.measure import PeakRss
 from devstack import pgcluster
 from devstack.stack import api_pid
 from fonte_api.db import STREAM_SLOTS
@@ -29,24 +29,9 @@ def a_year_in_fonte(pipeline_stack):
 
 
 def _peak_rss_while(pid: int, action) -> tuple[int, int]:
-    process = psutil.Process(pid)
-    baseline = process.memory_info().rss
-    peak = [baseline]
-    done = threading.Event()
-
-    def sample():
-        while not done.is_set():
-            peak[0] = max(peak[0], process.memory_info().rss)
-            time.sleep(0.01)
-
-    sampler = threading.Thread(target=sample)
-    sampler.start()
-    try:
+    with PeakRss(pid) as rss:
         action()
-    finally:
-        done.set()
-        sampler.join()
-    return baseline, peak[0]
+    return rss.baseline, max(rss.baseline, rss.peak)
 
 
 @pytest.mark.parametrize("fmt", ["json", "ndjson", "csv"])

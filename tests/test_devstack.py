@@ -7,10 +7,8 @@ import sys
 
 import psutil
 
-from devstack.config import REPO_ROOT, load_config
+from devstack.config import REPO_ROOT, load_config, private_stack_environment
 from devstack.stack import running_pids, wait_gone
-
-from .conftest import stack_environment
 
 
 def devstack(env: dict, action: str) -> subprocess.CompletedProcess:
@@ -21,7 +19,7 @@ def devstack(env: dict, action: str) -> subprocess.CompletedProcess:
 
 
 def test_up_twice_status_down_leaves_no_process(tmp_path):
-    env = stack_environment(tmp_path / "stack")
+    env = private_stack_environment(tmp_path / "stack")
     config = load_config(env)
     try:
         first = devstack(env, "up")
@@ -49,7 +47,7 @@ def test_up_twice_status_down_leaves_no_process(tmp_path):
 
 
 def test_a_taken_port_is_one_clear_line(tmp_path):
-    env = stack_environment(tmp_path / "stack")
+    env = private_stack_environment(tmp_path / "stack")
     blocker = socket.socket()
     blocker.bind(("127.0.0.1", int(env["ALVO_PORT"])))
     blocker.listen()

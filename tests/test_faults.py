@@ -13,9 +13,8 @@ import pytest
 import requests
 
 from devstack import pgcluster
-from devstack.config import REPO_ROOT
+from devstack.config import REPO_ROOT, free_port
 
-from .conftest import free_port
 from .fake_api import FakeApi, Scenario
 
 DAYS = [date(2024, 5, 20) + timedelta(days=i) for i in range(10)]

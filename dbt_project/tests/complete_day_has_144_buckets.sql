@@ -54,8 +54,7 @@ expected as (
 
     select complete_days.day, signals.id as signal_id, signals.name
     from complete_days
-    inner join signals on signals.name like complete_days.variable || '\_%'
-        and regexp_replace(signals.name, '_(mean|min|max|std)$', '') = complete_days.variable
+    inner join signals on {{ signal_variable('signals.name') }} = complete_days.variable
 
 )
 

@@ -103,10 +103,9 @@ async def get_data(
     guard = await request.app.state.stream_slots.acquire()
     try:
         guard.body = await run_in_threadpool(open_stream, pool, names, start, end, fmt)
-    except (psycopg.OperationalError, PoolTimeout) as exc:
+    except BaseException as exc:
         await guard.release()
-        raise HTTPException(503, f"Fonte database unavailable: {exc.__class__.__name__}") from None
-    except BaseException:
-        await guard.release()
+        if isinstance(exc, (psycopg.OperationalError, PoolTimeout)):
+            raise HTTPException(503, f"Fonte database unavailable: {exc.__class__.__name__}") from None
         raise
-    return GuardedStreamingResponse(guard.body, guard, media_type=MEDIA_TYPES[fmt])
+    return GuardedStreamingResponse(guard, media_type=MEDIA_TYPES[fmt])

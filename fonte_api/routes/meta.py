@@ -40,7 +40,7 @@ class HealthOut(BaseModel):
             responses={503: {"model": HealthOut, "description": "The database does not answer."}})
 def health(pool: PoolDep):
     try:
-        with pool.connection(timeout=5) as conn:
+        with pool.connection() as conn:
             conn.execute("select 1")
     except (psycopg.Error, PoolTimeout) as exc:
         return JSONResponse({"status": "error", "database": str(exc).splitlines()[0]}, status_code=503)
@@ -55,7 +55,7 @@ def health(pool: PoolDep):
 )
 def variables(pool: PoolDep):
     try:
-        with pool.connection(timeout=5) as conn:
+        with pool.connection() as conn:
             first, last, rows = conn.execute(
                 "select to_json(min(timestamp)) #>> '{}', to_json(max(timestamp)) #>> '{}', count(*) from data"
             ).fetchone()

@@ -15,8 +15,8 @@ signals as materialized (
 
     select
         id,
-        regexp_replace(name, '_(mean|min|max|std)$', '') as variable,
-        substring(name from '_(mean|min|max|std)$') as stat
+        {{ signal_variable('name') }} as variable,
+        {{ signal_stat('name') }} as stat
 
     from {{ signal_model }}
 

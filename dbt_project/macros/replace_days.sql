@@ -2,8 +2,7 @@
     the insert that follows, so a run replaces exactly its days and a rerun changes nothing.
     Without a window, the days present in staging are the ones replaced. -#}
 {% macro delete_replaced_buckets(staging_relation) -%}
-    {%- set existing = adapter.get_relation(this.database, this.schema, this.identifier) -%}
-    {%- if existing is not none and not flags.FULL_REFRESH -%}
+    {%- if replaces_existing_rows() -%}
         {%- if day_window() is none -%}
             delete from {{ this }}
             where {{ day_of('timestamp') }} in (
@@ -15,16 +14,6 @@
     {%- else -%}
         select 1 {#- first build: nothing to replace #}
     {%- endif -%}
-{%- endmacro %}
-
-{#- The UTC day of a timestamptz, independent of the session's time zone. -#}
-{% macro day_of(column) -%}
-    date_bin('1 day', {{ column }}, timestamptz '2000-01-01 00:00:00+00')
-{%- endmacro %}
-
-{#- The 10-minute bucket of a timestamptz, labelled by its start (DESIGN.md). -#}
-{% macro ten_minute_bucket(column) -%}
-    date_bin('10 minutes', {{ column }}, timestamptz '2000-01-01 00:00:00+00')
 {%- endmacro %}
 
 {#- Checking the foreign key row by row costs ~6 µs a row: nothing for a day (1,728
@@ -41,8 +30,7 @@
 {%- endmacro %}
 
 {% macro suspend_signal_fk() -%}
-    {%- set existing = adapter.get_relation(this.database, this.schema, this.identifier) -%}
-    {%- if existing is not none and is_bulk_run() -%}
+    {%- if replaces_existing_rows() and is_bulk_run() -%}
         alter table {{ this }} drop constraint if exists data_signal_id_fkey
     {%- else -%}
         select 1
@@ -64,4 +52,11 @@
     {%- else -%}
         select 1
     {%- endif -%}
+{%- endmacro %}
+
+{#- True when the model's table exists and this run adds to it (not a first build, not a
+    full refresh): only then are there rows to replace or keys to suspend. -#}
+{% macro replaces_existing_rows() -%}
+    {%- set existing = adapter.get_relation(this.database, this.schema, this.identifier) -%}
+    {{ return(existing is not none and not flags.FULL_REFRESH) }}
 {%- endmacro %}
