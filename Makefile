@@ -11,7 +11,7 @@ DOCS_PORT ?= 8080
 -include .env
 export
 
-.PHONY: demo test up down status docs bench install clean
+.PHONY: demo test test-fast lint format up down status docs bench install clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -34,10 +34,28 @@ status: $(STAMP)
 	$(BIN)/python -m devstack status
 
 demo: up
-	$(BIN)/python -m devstack.demo $(DAY)
+	$(BIN)/python -m demo $(DAY)
 
-test: $(STAMP)
+# The whole suite on its own servers; the linters first, so a lint error fails CI too.
+test: lint
 	$(BIN)/python -m pytest
+
+# Only the tests that need no server (pure functions, file checks): an answer in seconds.
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest tests/fast
+
+# ruff (Python lint and format), sqlfluff (the dbt SQL), hadolint (Dockerfiles).
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	cd dbt_project && ../$(BIN)/sqlfluff lint models tests
+	$(BIN)/hadolint Dockerfile $(wildcard docker/*.Dockerfile)
+
+# Rewrite what the formatters can fix by themselves.
+format: $(STAMP)
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+	cd dbt_project && ../$(BIN)/sqlfluff fix models tests
 
 docs: up
 	cd dbt_project && PATH="$(CURDIR)/$(BIN):$$PATH" dbt docs generate && PATH="$(CURDIR)/$(BIN):$$PATH" dbt docs serve --port $(DOCS_PORT) --no-browser

@@ -1,13 +1,14 @@
 """python -m devstack up|down|status"""
+
 from __future__ import annotations
 
 import sys
 
 import click
 
+from . import stack
 from .config import load_config
 from .pgcluster import ClusterError
-from . import stack
 
 
 @click.command(context_settings={"help_option_names": ["-h", "--help"]})

@@ -8,8 +8,10 @@ Access rules (pg_hba.conf): over TCP every role needs its password (scram-sha-25
 `postgres` superuser has no password at all and is reachable only through the Unix
 socket, which sits in a private directory.
 """
+
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import signal
@@ -57,7 +59,7 @@ class Cluster:
     def socket_dir(self) -> Path:
         # Unix socket paths are limited to ~107 bytes, and a clone can live deep in the
         # tree, so the socket goes to a short per-datadir folder under the temp dir.
-        digest = hashlib.sha1(str(self.datadir.resolve()).encode()).hexdigest()[:12]
+        digest = hashlib.sha256(str(self.datadir.resolve()).encode()).hexdigest()[:12]
         return Path(tempfile.gettempdir()) / f"windpipe-{digest}"
 
 
@@ -83,9 +85,7 @@ def _pg_env() -> dict[str, str]:
 def _run_pg(server, command: str, *args: str, timeout: float = 60) -> None:
     cmd = [str(server.bin_path / command), *args]
     kwargs = {"user": server.system_user} if server.system_user else {}
-    result = subprocess.run(
-        cmd, env=_pg_env(), capture_output=True, text=True, timeout=timeout, **kwargs
-    )
+    result = subprocess.run(cmd, env=_pg_env(), capture_output=True, text=True, timeout=timeout, check=False, **kwargs)
     if result.returncode != 0:
         raise ClusterError(f"{command} failed: {result.stderr.strip() or result.stdout.strip()}")
 
@@ -138,8 +138,18 @@ def start(cluster: Cluster) -> int:
     options = f"-h 127.0.0.1 -p {cluster.port} -k {socket_dir}"
     try:
         _run_pg(
-            server, "pg_ctl", "-w", "-t", "60", "-o", options, "-l", str(cluster.logfile),
-            "-D", str(cluster.datadir), "start",
+            server,
+            "pg_ctl",
+            "-w",
+            "-t",
+            "60",
+            "-o",
+            options,
+            "-l",
+            str(cluster.logfile),
+            "-D",
+            str(cluster.datadir),
+            "start",
         )
     except ClusterError as exc:
         tail = _log_tail(cluster)
@@ -169,10 +179,8 @@ def stop(cluster: Cluster, timeout: float = 30) -> bool:
     except psutil.TimeoutExpired:
         process.kill()
         process.wait(10)
-    try:
+    with contextlib.suppress(OSError):
         cluster.socket_dir.rmdir()  # empty once the server is gone
-    except OSError:
-        pass
     return True
 
 
@@ -187,7 +195,9 @@ def ensure_role(conn: psycopg.Connection, role: Role, *, login: bool = True) -> 
     verb = "alter" if exists else "create"
     conn.execute(
         sql.SQL("{} role {} with {} password {}").format(
-            sql.SQL(verb), sql.Identifier(role.name), sql.SQL("login" if login else "nologin"),
+            sql.SQL(verb),
+            sql.Identifier(role.name),
+            sql.SQL("login" if login else "nologin"),
             sql.Literal(role.password),
         )
     )

@@ -4,9 +4,9 @@ Everything lives under one folder (`.devstack/` by default, DEVSTACK_DIR to move
 the two data directories with their logs, and the API's PID file and log. `down` stops
 exactly the processes whose PIDs those files name, after checking they are ours.
 """
+
 from __future__ import annotations
 
-import os
 import signal
 import socket
 import subprocess
@@ -22,10 +22,6 @@ from .config import REPO_ROOT, StackConfig
 from .pgcluster import Cluster, ClusterError
 
 
-class PortTaken(ClusterError):
-    pass
-
-
 def port_is_free(port: int) -> bool:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
         probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -38,10 +34,13 @@ def port_is_free(port: int) -> bool:
 
 def _require_free(port: int, what: str, variable: str) -> None:
     if not port_is_free(port):
-        raise PortTaken(f"port {port} is already in use, so {what} cannot start there; set {variable} to use another port")
+        raise ClusterError(
+            f"port {port} is already in use, so {what} cannot start there; set {variable} to use another port"
+        )
 
 
 # -- PostgreSQL ---------------------------------------------------------------------------
+
 
 def _provision_fonte(config: StackConfig) -> None:
     with pgcluster.admin_connect(config.fonte) as conn:
@@ -66,9 +65,35 @@ def _provision_fonte(config: StackConfig) -> None:
 
 
 def _provision_alvo(config: StackConfig) -> None:
+    alvo_db = config.alvo_settings.dbname
     with pgcluster.admin_connect(config.alvo) as conn:
         pgcluster.ensure_role(conn, config.alvo_user)
-        pgcluster.ensure_database(conn, config.alvo_db, config.alvo_user.name)
+        pgcluster.ensure_role(conn, config.alvo_reader)
+        pgcluster.ensure_database(conn, alvo_db, config.alvo_user.name)
+    with pgcluster.admin_connect(config.alvo, alvo_db) as conn:
+        grant_marts_to_reader(conn, config.alvo_user.name, config.alvo_reader.name)
+
+
+def grant_marts_to_reader(conn, owner: str, reader: str) -> None:
+    """The read-only role sees the marts (`signal`, `data`) and nothing else.
+
+    dbt creates the marts later (and again after a full refresh), so the grant is a default
+    privilege of the tables the pipeline's role creates in `public`; the marts already
+    there are granted now. Nothing is granted on `raw` (staging) or `staging` (dbt's
+    staging view and seed), and the role is read-only even where it could write.
+    """
+    owner_id, reader_id = sql.Identifier(owner), sql.Identifier(reader)
+    conn.execute(sql.SQL("alter role {} set default_transaction_read_only = on").format(reader_id))
+    conn.execute("revoke create on schema public from public")
+    conn.execute(sql.SQL("grant usage on schema public to {}").format(reader_id))
+    conn.execute(
+        sql.SQL("alter default privileges for role {} in schema public grant select on tables to {}").format(
+            owner_id, reader_id
+        )
+    )
+    for table in ("signal", "data"):
+        if conn.execute("select to_regclass(%s) is not null", (f"public.{table}",)).fetchone()[0]:
+            conn.execute(sql.SQL("grant select on {} to {}").format(sql.Identifier("public", table), reader_id))
 
 
 def _up_cluster(cluster: Cluster, variable: str, provision, config: StackConfig) -> str:
@@ -85,6 +110,7 @@ def _up_cluster(cluster: Cluster, variable: str, provision, config: StackConfig)
 
 
 # -- the API ------------------------------------------------------------------------------
+
 
 def api_pid(config: StackConfig) -> int | None:
     try:
@@ -117,11 +143,15 @@ def _up_api(config: StackConfig) -> str:
     if pid:
         return f"API already running on {config.api_url} (pid {pid})"
     _require_free(config.api_port, "the Fonte API", "FONTE_API_URL")
-    env = {**os.environ, **config.env}
+    env = config.process_env()
     with open(config.api_logfile, "ab") as log:
         process = subprocess.Popen(
             [sys.executable, "-m", "fonte_api", "serve", "--host", "127.0.0.1", "--port", str(config.api_port)],
-            cwd=REPO_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+            cwd=REPO_ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
             start_new_session=True,  # survives the terminal that ran `make up`
         )
     config.api_pidfile.write_text(str(process.pid))
@@ -140,6 +170,7 @@ def _stop_pid(pid: int, timeout: float = 15) -> None:
 
 
 # -- commands -----------------------------------------------------------------------------
+
 
 def up(config: StackConfig) -> list[str]:
     config.home.mkdir(parents=True, exist_ok=True)
@@ -166,10 +197,13 @@ def down(config: StackConfig) -> list[str]:
 
 def status(config: StackConfig) -> list[str]:
     lines = []
-    for cluster, db in ((config.fonte, config.fonte_db), (config.alvo, config.alvo_db)):
+    for cluster, db in ((config.fonte, config.fonte_db), (config.alvo, config.alvo_settings.dbname)):
         pid = pgcluster.postmaster_pid(cluster)
         where = f"127.0.0.1:{cluster.port}/{db}"
-        lines.append(f"{cluster.name:<6} PostgreSQL  {'running' if pid else 'stopped'}  {where}" + (f"  pid {pid}" if pid else ""))
+        lines.append(
+            f"{cluster.name:<6} PostgreSQL  {'running' if pid else 'stopped'}  {where}"
+            + (f"  pid {pid}" if pid else "")
+        )
     pid = api_pid(config)
     health = ""
     if pid:
@@ -177,14 +211,20 @@ def status(config: StackConfig) -> list[str]:
             health = "healthy" if requests.get(f"{config.api_url}/health", timeout=2).ok else "unhealthy"
         except requests.RequestException:
             health = "not answering"
-    lines.append(f"fonte  API         {'running' if pid else 'stopped'}  {config.api_url}" + (f"  pid {pid} {health}" if pid else ""))
+    lines.append(
+        f"fonte  API         {'running' if pid else 'stopped'}  {config.api_url}"
+        + (f"  pid {pid} {health}" if pid else "")
+    )
     lines.append(f"files under {config.home}")
     return lines
 
 
 def running_pids(config: StackConfig) -> list[int]:
-    """PIDs of every process of the stack, children included (for tests and `down`'s check)."""
-    roots = [p for p in (pgcluster.postmaster_pid(config.fonte), pgcluster.postmaster_pid(config.alvo), api_pid(config)) if p]
+    """PIDs of every process of the stack, children included (the tests check that `down`
+    leaves none of them)."""
+    roots = [
+        p for p in (pgcluster.postmaster_pid(config.fonte), pgcluster.postmaster_pid(config.alvo), api_pid(config)) if p
+    ]
     pids = []
     for pid in roots:
         try:
@@ -203,4 +243,3 @@ def wait_gone(pids: list[int], timeout: float = 10) -> list[int]:
         alive = [p for p in alive if psutil.pid_exists(p) and psutil.Process(p).status() != psutil.STATUS_ZOMBIE]
         time.sleep(0.1)
     return alive
-

@@ -1,4 +1,5 @@
 """HTTP access to the Fonte API: one Session, retries with backoff, explicit timeouts."""
+
 from __future__ import annotations
 
 from collections.abc import Iterator
@@ -8,6 +9,8 @@ from datetime import datetime
 import requests
 from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
+
+from pipeline_settings import API_TOKEN_VARIABLE
 
 from .errors import ExtractError
 
@@ -23,6 +26,10 @@ class Catalog:
     first: datetime | None
     last: datetime | None
     rows: int
+
+    def covers(self, start: datetime, end: datetime) -> bool:
+        """Whether Fonte's period overlaps [start, end)."""
+        return bool(self.rows) and self.first < end and self.last >= start
 
     def describe_period(self) -> str:
         if not self.rows:
@@ -50,10 +57,21 @@ def make_session(retries: int, backoff: float) -> requests.Session:
 
 
 class FonteClient:
-    def __init__(self, base_url: str, *, retries: int = 5, backoff: float = 0.5,
-                 connect_timeout: float = 5.0, read_timeout: float = 60.0):
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        token: str | None = None,
+        retries: int = 5,
+        backoff: float = 0.5,
+        connect_timeout: float = 5.0,
+        read_timeout: float = 60.0,
+    ):
         self.base_url = base_url.rstrip("/")
         self.session = make_session(retries, backoff)
+        if token:
+            self.session.headers["Authorization"] = f"Bearer {token}"
+        self.has_token = bool(token)
         self.timeout = (connect_timeout, read_timeout)
 
     def _get(self, path: str, **kwargs) -> requests.Response:
@@ -63,9 +81,16 @@ class FonteClient:
         except requests.exceptions.RetryError as exc:
             raise ExtractError(f"the Fonte API at {self.base_url} kept failing after retries: {_reason(exc)}") from exc
         except requests.exceptions.ConnectionError as exc:
-            raise ExtractError(f"cannot reach the Fonte API at {self.base_url} (after retries): {_reason(exc)}") from exc
+            raise ExtractError(
+                f"cannot reach the Fonte API at {self.base_url} (after retries): {_reason(exc)}"
+            ) from exc
         except requests.exceptions.Timeout as exc:
             raise ExtractError(f"the Fonte API at {self.base_url} timed out: {_reason(exc)}") from exc
+        if response.status_code == 401:
+            response.close()
+            # Not retried: the same token would be refused again.
+            what = "refused the token in" if self.has_token else "requires a token: set"
+            raise ExtractError(f"the Fonte API at {self.base_url} {what} {API_TOKEN_VARIABLE} (401)")
         if response.status_code >= 400:
             detail = _detail(response)
             response.close()

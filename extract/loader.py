@@ -6,6 +6,7 @@ when the whole body has arrived and passed the checks does the day's slice (day 
 requested columns) get replaced; any failure rolls back and the previous copy stays.
 Concurrent runs for the same day wait for each other on an advisory lock.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterator
@@ -15,7 +16,7 @@ from datetime import datetime
 import psycopg
 from psycopg import sql
 
-from .errors import ExtractError
+from .errors import ExtractError, first_line
 from .names import SCHEMA, TABLE
 
 # Advisory-lock namespace: the first key of pg_advisory_xact_lock(int, int).
@@ -56,9 +57,7 @@ def load_day(
         raise ExtractError(f"the API sent columns {','.join(header) or '(none)'}; expected {','.join(expected)}")
     target = sql.Identifier(SCHEMA, TABLE)
     with conn.transaction():
-        conn.execute(
-            "select pg_advisory_xact_lock(%s, %s)", (LOCK_NAMESPACE, day_start.toordinal())
-        )
+        conn.execute("select pg_advisory_xact_lock(%s, %s)", (LOCK_NAMESPACE, day_start.toordinal()))
         value_columns = sql.SQL(", ").join(sql.SQL("{} double precision").format(sql.Identifier(c)) for c in columns)
         conn.execute(
             sql.SQL("create temp table incoming (timestamp timestamptz, {}) on commit drop").format(value_columns)
@@ -69,7 +68,7 @@ def load_day(
                 for chunk in body:
                     copy.write(chunk)
         except psycopg.errors.DataError as exc:
-            raise ExtractError(f"the API sent a malformed body: {_first_line(exc)}") from exc
+            raise ExtractError(f"the API sent a malformed body: {first_line(exc)}") from exc
 
         rows, outside, duplicates, no_time = conn.execute(
             """
@@ -110,7 +109,3 @@ def load_day(
 
 class NoRows(ExtractError):
     """The API answered, but Fonte has no sample in the day."""
-
-
-def _first_line(exc: Exception) -> str:
-    return str(exc).strip().splitlines()[0] if str(exc).strip() else exc.__class__.__name__

@@ -5,15 +5,16 @@ a reader thread meanwhile requests the next day and fills a small bounded queue.
 holds at most PREFETCH_CHUNKS chunks, so memory stays bounded whatever the day's size:
 a small day arrives whole in advance, a large one only its first megabyte or so.
 """
+
 from __future__ import annotations
 
 import queue
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date, datetime
 
 from .client import FonteClient
+from .days import DayWindow
 
 PREFETCH_CHUNKS = 16  # x 64 kB
 _END = object()
@@ -21,9 +22,9 @@ _END = object()
 
 @dataclass
 class DayStream:
-    day: date
-    start: datetime  # the day's window [start, end), UTC
-    end: datetime
+    """One day's answer: the window asked for, the CSV header's fields, and the body so far."""
+
+    window: DayWindow
     header: list[str]
     chunks: queue.Queue
 
@@ -38,9 +39,9 @@ class DayStream:
 
 
 class Prefetcher:
-    """Iterate over (day, DayStream) in order; at most one day is fetched ahead."""
+    """Iterate over one DayStream per window, in order; at most one day is fetched ahead."""
 
-    def __init__(self, client: FonteClient, windows: list[tuple[date, datetime, datetime]], columns: list[str]):
+    def __init__(self, client: FonteClient, windows: list[DayWindow], columns: list[str]):
         self.client = client
         self.windows = windows
         self.columns = columns
@@ -58,14 +59,14 @@ class Prefetcher:
         return False
 
     def _run(self) -> None:
-        for day, start, end in self.windows:
+        for window in self.windows:
             chunks: queue.Queue = queue.Queue(maxsize=PREFETCH_CHUNKS)
             try:
-                header, body = self.client.stream_csv(start, end, self.columns)
+                header, body = self.client.stream_csv(window.start, window.end, self.columns)
             except BaseException as exc:  # handed to the main thread, which reports it
                 self._put(self.streams, exc)
                 return
-            if not self._put(self.streams, DayStream(day, start, end, header, chunks)):
+            if not self._put(self.streams, DayStream(window, header, chunks)):
                 return
             try:
                 for chunk in body:
@@ -77,7 +78,7 @@ class Prefetcher:
             if not self._put(chunks, _END):
                 return
 
-    def __enter__(self) -> "Prefetcher":
+    def __enter__(self) -> Prefetcher:
         self.thread.start()
         return self
 

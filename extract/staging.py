@@ -4,6 +4,7 @@ Long form, one row per (timestamp, variable): loading more columns for a day add
 without touching the columns already staged, and a slice (day x columns) is one
 `delete ... where` away. dbt declares it as the source `fonte.fonte_data`.
 """
+
 from __future__ import annotations
 
 from sqlalchemy import Column, DateTime, Double, MetaData, PrimaryKeyConstraint, Table, Text, func
@@ -20,8 +21,13 @@ fonte_data = Table(
     Column("timestamp", DateTime(timezone=True), nullable=False, comment="Sample time (UTC)."),
     Column("variable", Text, nullable=False, comment="Fonte column name, e.g. wind_speed."),
     Column("value", Double, comment="The sample's value as Fonte served it."),
-    Column("_loaded_at", DateTime(timezone=True), nullable=False, server_default=func.now(),
-           comment="When the extractor loaded this row (dbt source freshness)."),
+    Column(
+        "_loaded_at",
+        DateTime(timezone=True),
+        nullable=False,
+        server_default=func.now(),
+        comment="When the extractor loaded this row (dbt source freshness).",
+    ),
     PrimaryKeyConstraint("timestamp", "variable", name="fonte_data_pkey"),
     comment="Fonte samples staged by `python -m extract`, long form.",
 )

@@ -1,4 +1,5 @@
 """python -m fonte_api serve | seed"""
+
 from __future__ import annotations
 
 import sys
@@ -6,7 +7,15 @@ import sys
 import click
 import psycopg
 
-from .settings import DEFAULT_DAYS, DEFAULT_FREQ_SECONDS, DEFAULT_SEED, DEFAULT_START, GeneratorSettings, load_settings, parse_utc
+from .settings import (
+    DEFAULT_DAYS,
+    DEFAULT_FREQ_SECONDS,
+    DEFAULT_SEED,
+    DEFAULT_START,
+    GeneratorSettings,
+    load_settings,
+    parse_utc,
+)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -32,10 +41,21 @@ def _utc(ctx, param, value):
 
 
 @cli.command("seed")
-@click.option("--start", default=DEFAULT_START, show_default=True, callback=_utc, help="First sample, ISO 8601 (naive = UTC).")
+@click.option(
+    "--start", default=DEFAULT_START, show_default=True, callback=_utc, help="First sample, ISO 8601 (naive = UTC)."
+)
 @click.option("--days", default=DEFAULT_DAYS, show_default=True, type=click.FloatRange(min=0, min_open=True))
-@click.option("--freq", "freq_seconds", default=DEFAULT_FREQ_SECONDS, show_default=True, type=click.IntRange(min=1), help="Seconds between samples (1 = 1-second data).")
-@click.option("--seed", "seed_value", default=DEFAULT_SEED, show_default=True, type=int, help="Random seed; same seed, same rows.")
+@click.option(
+    "--freq",
+    "freq_seconds",
+    default=DEFAULT_FREQ_SECONDS,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="Seconds between samples (1 = 1-second data).",
+)
+@click.option(
+    "--seed", "seed_value", default=DEFAULT_SEED, show_default=True, type=int, help="Random seed; same seed, same rows."
+)
 @click.option("--replace", is_flag=True, help="Replace existing rows (otherwise a non-empty Fonte is left alone).")
 def seed_command(start, days, freq_seconds, seed_value, replace) -> None:
     """Generate Fonte's data and bulk-load it with COPY (uses FONTE_OWNER_DB_URL)."""
@@ -51,7 +71,10 @@ def seed_command(start, days, freq_seconds, seed_value, replace) -> None:
     if result.skipped:
         click.echo("Fonte already holds data; nothing done (use --replace to regenerate)")
     else:
-        click.echo(f"loaded {result.rows} rows ({generator.start.isoformat()}, {days:g} days every {freq_seconds} s) in {result.seconds:.2f} s")
+        click.echo(
+            f"loaded {result.rows} rows ({generator.start.isoformat()}, {days:g} days every {freq_seconds} s) "
+            f"in {result.seconds:.2f} s"
+        )
 
 
 if __name__ == "__main__":

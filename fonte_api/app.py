@@ -1,20 +1,26 @@
-"""The FastAPI application: pool and seeding in the lifespan, routers per concern."""
+"""The FastAPI application: pool and seeding in the lifespan, routers per concern, and one
+handler per kind of error, so that routes only raise."""
+
 from __future__ import annotations
 
 import logging
+import math
 from contextlib import asynccontextmanager
 
 import psycopg
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from psycopg_pool import PoolTimeout
 from starlette.concurrency import run_in_threadpool
 
 from .db import STREAM_SLOTS, open_pool
-from .streaming import StreamSlots
-from .routes import data, meta
+from .errors import ErrorDetail, ErrorOut, StreamSlotsBusy
+from .routes import data, health, variables
+from .security import require_token
 from .seeding import seed
 from .settings import Settings, load_settings
+from .streaming import StreamSlots
 
 log = logging.getLogger("fonte_api")
 
@@ -26,7 +32,8 @@ def _fonte_is_empty(reader_url: str) -> bool:
 
 
 def seed_if_empty(settings: Settings) -> None:
-    """As the original did: a Fonte with no rows is filled with the default generated data."""
+    """A Fonte with no rows is filled with the default generated data, as the system this
+    API replaces did at startup (docs/contracts.md)."""
     if not _fonte_is_empty(settings.db_url):
         return
     result = seed(settings.owner_db_url, settings.db_url, settings.generator, replace=False)
@@ -42,15 +49,47 @@ def _describe(error: dict) -> str:
     return text
 
 
+def _error(status: int, detail: str, headers: dict[str, str] | None = None, **extra) -> JSONResponse:
+    return JSONResponse(
+        ErrorOut(detail=detail, **extra).model_dump(exclude_none=True), status_code=status, headers=headers
+    )
+
+
+def _add_error_handlers(app: FastAPI) -> None:
+    async def readable_validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
+        # One sentence a person can read, plus FastAPI's usual list for programs.
+        errors = exc.errors()
+        details = [ErrorDetail(loc=list(e.get("loc", ())), msg=e.get("msg"), type=e.get("type")) for e in errors]
+        return _error(422, "; ".join(_describe(e) for e in errors), errors=details)
+
+    async def database_unavailable(request: Request, exc: Exception) -> JSONResponse:
+        # The pool gave no connection in time, or PostgreSQL refused or dropped one.
+        return _error(503, f"Fonte database unavailable: {exc.__class__.__name__}")
+
+    async def stream_slots_busy(request: Request, exc: StreamSlotsBusy) -> JSONResponse:
+        return _error(503, str(exc), headers={"Retry-After": str(math.ceil(exc.waited_seconds))})
+
+    app.add_exception_handler(RequestValidationError, readable_validation_error)
+    for database_error in (psycopg.OperationalError, PoolTimeout):
+        app.add_exception_handler(database_error, database_unavailable)
+    app.add_exception_handler(StreamSlotsBusy, stream_slots_busy)
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or load_settings()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
+        if not settings.api_token:
+            log.warning(
+                "FONTE_API_TOKEN is not set: the API serves anyone who can reach its port "
+                "(fine on 127.0.0.1; set it anywhere else)"
+            )
         if settings.seed_on_startup:
             await run_in_threadpool(seed_if_empty, settings)
+        app.state.settings = settings
         app.state.pool = open_pool(settings.db_url)
-        app.state.stream_slots = StreamSlots(STREAM_SLOTS)
+        app.state.stream_slots = StreamSlots(STREAM_SLOTS, settings.slot_wait_seconds)
         try:
             yield
         finally:
@@ -61,21 +100,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version="1.0.0",
         description=(
             "Read-only access to the Fonte wind-turbine database: 1-minute (or finer) samples of "
-            "wind speed (m/s), power (kW) and ambient temperature (°C), all timestamps UTC."
+            "wind speed (m/s), power (kW) and ambient temperature (°C), all timestamps UTC. "
+            "When the API runs with FONTE_API_TOKEN, every route but /health requires "
+            "`Authorization: Bearer <token>`."
         ),
         lifespan=lifespan,
     )
-
-    @app.exception_handler(RequestValidationError)
-    async def readable_validation_error(request: Request, exc: RequestValidationError):
-        # One sentence a person can read, plus FastAPI's usual list for programs.
-        errors = exc.errors()
-        message = "; ".join(_describe(e) for e in errors)
-        return JSONResponse(
-            {"detail": message, "errors": [{"loc": list(e.get("loc", ())), "msg": e.get("msg"), "type": e.get("type")} for e in errors]},
-            status_code=422,
-        )
-
-    app.include_router(meta.router)
-    app.include_router(data.router)
+    _add_error_handlers(app)
+    token = [Depends(require_token)]
+    app.include_router(health.router)
+    app.include_router(variables.router, dependencies=token)
+    app.include_router(data.router, dependencies=token)
     return app

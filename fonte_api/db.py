@@ -1,4 +1,5 @@
 """The connection pool, opened by the app's lifespan and handed to routes as a dependency."""
+
 from __future__ import annotations
 
 from typing import Annotated
@@ -18,15 +19,21 @@ def _configure(conn: psycopg.Connection) -> None:
 # for /health and /variables, so they answer even while every stream slot is busy.
 STREAM_SLOTS = 10
 SPARE_CONNECTIONS = 4
-# How long a request waits for a database connection before answering 503.
-CONNECT_TIMEOUT = 5.0
+# How long a request waits for a free connection of the pool before it gives up (503).
+POOL_WAIT_SECONDS = 5.0
+# libpq's own limit on opening one new connection to PostgreSQL.
+LIBPQ_CONNECT_TIMEOUT_SECONDS = 10
 
 
 def open_pool(url: str) -> ConnectionPool:
     pool = ConnectionPool(
-        url, min_size=1, max_size=STREAM_SLOTS + SPARE_CONNECTIONS, configure=_configure, open=False,
-        timeout=CONNECT_TIMEOUT,
-        kwargs={"connect_timeout": 10},
+        url,
+        min_size=1,
+        max_size=STREAM_SLOTS + SPARE_CONNECTIONS,
+        configure=_configure,
+        open=False,
+        timeout=POOL_WAIT_SECONDS,
+        kwargs={"connect_timeout": LIBPQ_CONNECT_TIMEOUT_SECONDS},
     )
     pool.open(wait=False)
     return pool

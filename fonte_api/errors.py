@@ -1,4 +1,6 @@
-"""The shape of every error the API returns: one readable sentence, plus details."""
+"""The shape of every error the API returns (one readable sentence, plus details), and the
+errors that routes raise for the app's handlers to turn into responses."""
+
 from __future__ import annotations
 
 from pydantic import BaseModel, Field
@@ -11,6 +13,16 @@ class ErrorDetail(BaseModel):
 
 
 class ErrorOut(BaseModel):
-    detail: str = Field(description="What was wrong and what is allowed, in one sentence.",
-                        examples=["columns.0: Input should be 'wind_speed', 'power' or 'ambient_temperature' (got 'gust')"])
+    detail: str = Field(
+        description="What was wrong and what is allowed, in one sentence.",
+        examples=["columns.0: Input should be 'wind_speed', 'power' or 'ambient_temperature' (got 'gust')"],
+    )
     errors: list[ErrorDetail] | None = Field(default=None, description="Each validation error, for programs.")
+
+
+class StreamSlotsBusy(Exception):
+    """Every /data stream slot stayed busy for the whole bounded wait (503 with Retry-After)."""
+
+    def __init__(self, waited_seconds: float):
+        self.waited_seconds = waited_seconds
+        super().__init__(f"every /data stream slot stayed busy for {waited_seconds:g} s; retry later")

@@ -11,6 +11,7 @@ Random numbers come from numpy's PCG64 with a fixed seed, drawn in fixed-size bl
 the same settings give the same rows on any machine. Rows are produced block by block so
 that a year of 1-second data never sits in memory at once.
 """
+
 from __future__ import annotations
 
 import math
@@ -41,9 +42,7 @@ def power_curve(wind_speed: np.ndarray) -> np.ndarray:
     """Expected power (kW) for wind speeds (m/s), without noise."""
     v = np.asarray(wind_speed, dtype=float)
     partial = RATED_POWER * (v**3 - CUT_IN**3) / (RATED_SPEED**3 - CUT_IN**3)
-    return np.where(
-        (v < CUT_IN) | (v >= CUT_OUT), 0.0, np.where(v >= RATED_SPEED, RATED_POWER, partial)
-    )
+    return np.where((v < CUT_IN) | (v >= CUT_OUT), 0.0, np.where(v >= RATED_SPEED, RATED_POWER, partial))
 
 
 def _ou_path(start: float, phi: float, kicks: np.ndarray) -> np.ndarray:
@@ -71,7 +70,7 @@ def generate_blocks(settings: GeneratorSettings) -> Iterator[Block]:
     step = float(settings.freq_seconds)
     processes = [(WEATHER_STD, WEATHER_TAU), (GUST_STD, GUST_TAU), (TEMP_NOISE_STD, TEMP_NOISE_TAU)]
     phis = [math.exp(-step / tau) for _, tau in processes]
-    scales = [std * math.sqrt(1.0 - phi**2) for (std, _), phi in zip(processes, phis)]
+    scales = [std * math.sqrt(1.0 - phi**2) for (std, _), phi in zip(processes, phis, strict=False)]
     state = [float(rng.normal(0.0, std)) for std, _ in processes]
     start_second_of_day = settings.start.hour * 3600 + settings.start.minute * 60 + settings.start.second
     total = settings.rows
@@ -97,7 +96,10 @@ def generate_rows(settings: GeneratorSettings) -> Iterator[tuple]:
     """(timestamp, wind_speed, power, ambient_temperature) rows: handy for tests and small runs."""
     for block in generate_blocks(settings):
         for offset, wind, power, temp in zip(
-            block.offsets.tolist(), block.wind_speed.tolist(), block.power.tolist(),
+            block.offsets.tolist(),
+            block.wind_speed.tolist(),
+            block.power.tolist(),
             block.ambient_temperature.tolist(),
+            strict=False,
         ):
             yield settings.start + timedelta(seconds=offset), wind, power, temp

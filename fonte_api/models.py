@@ -2,6 +2,7 @@
 
 `VARIABLES` is the whitelist: the only column names that ever reach SQL text.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass

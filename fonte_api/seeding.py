@@ -3,6 +3,7 @@
 Runs as the table's owner (FONTE_OWNER_DB_URL); afterwards the API's reader role is
 granted SELECT only.
 """
+
 from __future__ import annotations
 
 import time
@@ -17,6 +18,7 @@ from sqlalchemy.schema import CreateTable
 from .generator import generate_blocks
 from .models import Data
 from .settings import GeneratorSettings
+
 
 @dataclass
 class SeedResult:
@@ -36,8 +38,11 @@ def _csv_chunks(settings: GeneratorSettings):
         lines = [
             f"{base + offset!r},{wind!r},{power!r},{temp!r}\n"
             for offset, wind, power, temp in zip(
-                block.offsets.tolist(), block.wind_speed.tolist(), block.power.tolist(),
+                block.offsets.tolist(),
+                block.wind_speed.tolist(),
+                block.power.tolist(),
                 block.ambient_temperature.tolist(),
+                strict=False,
             )
         ]
         yield "".join(lines)

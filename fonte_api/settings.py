@@ -1,13 +1,15 @@
 """Every setting of the connector, read from the environment in one place.
 
-The defaults are the ones DESIGN.md fixes for the embedded stack, docker compose and the
-tests alike; the tests override them by environment to run on free ports.
+The defaults serve the embedded stack, docker compose and the tests alike (docs/contracts.md
+lists them); the tests override them by environment to run on free ports. The connector
+ships alone in its Docker image, so it reads only its own variables, here.
 """
+
 from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
@@ -19,11 +21,11 @@ DEFAULT_SEED = 42
 
 
 def parse_utc(text: str) -> datetime:
-    """ISO 8601 to an aware datetime; naive input is read as UTC (DESIGN.md)."""
+    """ISO 8601 to an aware datetime; naive input is read as UTC (docs/contracts.md)."""
     value = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
     if value.tzinfo is None:
-        value = value.replace(tzinfo=timezone.utc)
-    return value.astimezone(timezone.utc)
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(UTC)
 
 
 def owner_url_for(reader_url: str) -> str:
@@ -45,12 +47,12 @@ class GeneratorSettings:
     seed: int = DEFAULT_SEED
 
     @property
-    def end(self) -> datetime:
-        return self.start + timedelta(days=self.days)
-
-    @property
     def rows(self) -> int:
         return int(timedelta(days=self.days).total_seconds()) // self.freq_seconds
+
+
+DEFAULT_STALL_SECONDS = 30.0
+DEFAULT_SLOT_WAIT_SECONDS = 5.0
 
 
 @dataclass(frozen=True)
@@ -59,6 +61,19 @@ class Settings:
     owner_db_url: str
     seed_on_startup: bool
     generator: GeneratorSettings
+    # Every route but /health requires `Authorization: Bearer <token>` when set.
+    api_token: str | None = None
+    # A /data stream whose client reads nothing for this long is ended.
+    stream_stall_seconds: float = DEFAULT_STALL_SECONDS
+    # How long a /data request waits for a stream slot before a 503.
+    slot_wait_seconds: float = DEFAULT_SLOT_WAIT_SECONDS
+
+
+def _positive_seconds(name: str, default: float) -> float:
+    value = float(os.environ.get(name) or default)
+    if value <= 0:
+        raise ValueError(f"{name} must be a positive number of seconds, not {value:g}")
+    return value
 
 
 def load_settings() -> Settings:
@@ -73,4 +88,7 @@ def load_settings() -> Settings:
             freq_seconds=int(os.environ.get("FONTE_GEN_FREQ_SECONDS", DEFAULT_FREQ_SECONDS)),
             seed=int(os.environ.get("FONTE_GEN_SEED", DEFAULT_SEED)),
         ),
+        api_token=os.environ.get("FONTE_API_TOKEN") or None,
+        stream_stall_seconds=_positive_seconds("FONTE_STREAM_STALL_SECONDS", DEFAULT_STALL_SECONDS),
+        slot_wait_seconds=_positive_seconds("FONTE_STREAM_SLOT_WAIT_SECONDS", DEFAULT_SLOT_WAIT_SECONDS),
     )

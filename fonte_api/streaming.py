@@ -8,24 +8,32 @@ range; unlike one, no Python object is built per row, which is what makes it fas
 Only names from `VARIABLES` (the whitelist) become SQL identifiers; timestamps are bound
 as parameters.
 """
+
 from __future__ import annotations
 
 import asyncio
 import itertools
+import logging
 from collections.abc import Iterator
 from datetime import datetime
-from enum import Enum
+from enum import StrEnum
+from typing import Annotated
 
 import anyio
+from fastapi import Depends, Request
 from psycopg import sql
 from psycopg_pool import ConnectionPool
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import StreamingResponse
 
+from .errors import StreamSlotsBusy
+
+log = logging.getLogger("fonte_api")
+
 BATCH_BYTES = 64 * 1024
 
 
-class OutputFormat(str, Enum):
+class OutputFormat(StrEnum):
     json = "json"
     ndjson = "ndjson"
     csv = "csv"
@@ -56,16 +64,15 @@ def build_copy(columns: list[str], fmt: OutputFormat) -> sql.Composed:
 
 
 def _copy_batches(pool: ConnectionPool, query: sql.Composed, start: datetime, end: datetime) -> Iterator[bytes]:
-    with pool.connection() as conn:
-        with conn.cursor() as cur, cur.copy(query, (start, end)) as copy:
-            batch = bytearray()
-            for row in copy:
-                batch += row
-                if len(batch) >= BATCH_BYTES:
-                    yield bytes(batch)
-                    batch.clear()
-            if batch:
+    with pool.connection() as conn, conn.cursor() as cur, cur.copy(query, (start, end)) as copy:
+        batch = bytearray()
+        for row in copy:
+            batch += row
+            if len(batch) >= BATCH_BYTES:
                 yield bytes(batch)
+                batch.clear()
+        if batch:
+            yield bytes(batch)
 
 
 def _as_json_array(lines: Iterator[bytes]) -> Iterator[bytes]:
@@ -96,7 +103,7 @@ class BodyStream:
         body = itertools.chain([first] if first is not None else [], batches)
         self._body = _as_json_array(body) if fmt is OutputFormat.json else body
 
-    def __iter__(self) -> "BodyStream":
+    def __iter__(self) -> BodyStream:
         return self
 
     def __next__(self) -> bytes:
@@ -115,18 +122,32 @@ def open_stream(
 
 class StreamSlots:
     """At most `size` streams hold a database connection at once; the others wait here,
-    on the event loop, without occupying a worker thread.
+    on the event loop, without occupying a worker thread, for at most `wait_seconds`.
 
-    Without it, under load every worker thread could end up blocked waiting for a pooled
-    connection while the connections are held by streams that need a worker thread to
-    make progress: a standstill that only the pool timeout (a 503) would break.
+    Without the slots, under load every worker thread could end up blocked waiting for a
+    pooled connection while the connections are held by streams that need a worker thread
+    to make progress. Without the bounded wait, clients that hold every slot (stalled
+    readers) would make every other request hang instead of getting a prompt 503.
     """
 
-    def __init__(self, size: int):
+    def __init__(self, size: int, wait_seconds: float):
+        self.size = size
+        self.wait_seconds = wait_seconds
+        self.waiting = 0
         self._semaphore = asyncio.Semaphore(size)
 
-    async def acquire(self) -> "StreamGuard":
-        await self._semaphore.acquire()
+    @property
+    def in_use(self) -> int:
+        return self.size - self._semaphore._value  # asyncio keeps the free count there
+
+    async def acquire(self) -> StreamGuard:
+        self.waiting += 1
+        try:
+            await asyncio.wait_for(self._semaphore.acquire(), self.wait_seconds)
+        except TimeoutError:
+            raise StreamSlotsBusy(self.wait_seconds) from None
+        finally:
+            self.waiting -= 1
         return StreamGuard(self._semaphore)
 
 
@@ -153,15 +174,52 @@ class StreamGuard:
                 self._semaphore.release()
 
 
-class GuardedStreamingResponse(StreamingResponse):
-    """A StreamingResponse that frees its slot however the response ends (done, client gone)."""
+class _Stalled(Exception):
+    """The client read nothing for the whole stall timeout."""
 
-    def __init__(self, guard: StreamGuard, **kwargs):
+
+class GuardedStreamingResponse(StreamingResponse):
+    """A StreamingResponse that frees its slot however the response ends (done, client
+    gone, client stalled), and ends a stream whose client stops reading.
+
+    A client that stops reading fills the socket's buffers; uvicorn's `send` then waits
+    for them to drain. A send that makes no progress for `stall_seconds` ends the stream:
+    its COPY is cancelled, its connection goes back to the pool and its slot frees.
+    """
+
+    def __init__(self, guard: StreamGuard, *, stall_seconds: float, client: str, **kwargs):
         super().__init__(guard.body, **kwargs)
         self.guard = guard
+        self.stall_seconds = stall_seconds
+        self.client = client
+
+    async def stream_response(self, send) -> None:
+        async def send_or_give_up(message) -> None:
+            try:
+                with anyio.fail_after(self.stall_seconds):
+                    await send(message)
+            except TimeoutError:
+                raise _Stalled() from None
+
+        await super().stream_response(send_or_give_up)
 
     async def __call__(self, scope, receive, send) -> None:
         try:
             await super().__call__(scope, receive, send)
+        except _Stalled:
+            # Returning without completing the response makes uvicorn close the connection.
+            log.warning(
+                "ended a /data stream to %s: it read nothing for %g s (FONTE_STREAM_STALL_SECONDS); "
+                "its query is cancelled and its slot is free",
+                self.client,
+                self.stall_seconds,
+            )
         finally:
             await self.guard.release()
+
+
+def get_stream_slots(request: Request) -> StreamSlots:
+    return request.app.state.stream_slots
+
+
+StreamSlotsDep = Annotated[StreamSlots, Depends(get_stream_slots)]

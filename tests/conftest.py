@@ -1,31 +1,58 @@
 """The test session's own stack: embedded Fonte and Alvo PostgreSQL servers and the API,
-on free ports in a temporary folder, so a running `make demo` is never disturbed.
+on reserved free ports in a temporary folder, so a running `make demo` is never disturbed.
 
 Everything is started by the same code as `make up` (devstack), with the environment
-variables a user would set.
+variables a user would set. Each test module gets an Alvo database of its own, copied from
+a template database (as pytest-postgresql does), so no module depends on what another one
+left in Alvo.
+
+Tests that need no server at all live in tests/fast/ (`make test-fast`).
 """
+
 from __future__ import annotations
 
+import secrets
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import psycopg
 import pytest
+from psycopg import sql
 
-from devstack import stack
+from devstack import pgcluster, stack
 from devstack.config import REPO_ROOT, VENV_BIN, StackConfig, load_config, private_stack_environment
+from extract.loader import ensure_staging
+from pipeline_settings import AlvoSettings
+
+from .api_process import ApiProcess
+
+TEMPLATE_DB = "alvo_template"
+API_TOKEN = f"test-token-{secrets.token_hex(16)}"
 
 
 class Stack:
-    """Handles on the session's stack: its config, environment and connections."""
+    """Handles on the session's stack, seen through one Alvo database."""
 
-    def __init__(self, config: StackConfig, env: dict[str, str], home: Path):
+    def __init__(self, config: StackConfig, home: Path):
         self.config = config
-        self.env = env
-        # dbt's target/ and logs/ of the tests stay out of the working tree, so the
-        # demo's partial parse (other ports, other profile) is not invalidated.
-        self.dbt_env = {"DBT_TARGET_PATH": str(home / "dbt-target"), "DBT_LOG_PATH": str(home / "dbt-logs")}
+        self.home = home
+        # dbt's target/ and logs/ of the tests stay out of the working tree (the demo's
+        # partial parse stays valid) and are kept per database (a profile that changes
+        # between runs makes dbt parse the whole project again).
+        self.dbt_env = {
+            "DBT_TARGET_PATH": str(home / f"dbt-target-{self.alvo_settings.dbname}"),
+            "DBT_LOG_PATH": str(home / "dbt-logs"),
+        }
+
+    def with_alvo_db(self, dbname: str) -> Stack:
+        alvo = replace(self.config.alvo_settings, dbname=dbname)
+        return Stack(replace(self.config, alvo_settings=alvo), self.home)
+
+    @property
+    def alvo_settings(self) -> AlvoSettings:
+        return self.config.alvo_settings
 
     @property
     def api_url(self) -> str:
@@ -35,41 +62,98 @@ class Stack:
         return self.config.process_env(**extra)
 
     def fonte_owner(self) -> psycopg.Connection:
-        return psycopg.connect(self.config.env["FONTE_OWNER_DB_URL"], autocommit=True)
+        return psycopg.connect(self.config.fonte_owner_url, autocommit=True)
 
     def fonte_reader(self) -> psycopg.Connection:
-        return psycopg.connect(self.config.env["FONTE_DB_URL"], autocommit=True)
+        return psycopg.connect(self.config.fonte_url, autocommit=True)
 
     def alvo(self) -> psycopg.Connection:
-        return psycopg.connect(**self.alvo_params(), autocommit=True)
+        return psycopg.connect(**self.alvo_settings.connect_kwargs(), autocommit=True)
 
-    def alvo_params(self) -> dict:
-        env = self.config.env
-        return dict(host=env["ALVO_HOST"], port=int(env["ALVO_PORT"]), user=env["ALVO_USER"],
-                    password=env["ALVO_PASSWORD"], dbname=env["ALVO_DB"])
+    def alvo_admin(self, dbname: str | None = None) -> psycopg.Connection:
+        return pgcluster.admin_connect(self.config.alvo, dbname or "postgres")
 
     def extract(self, *args: str, timeout: float = 120, **extra_env: str) -> subprocess.CompletedProcess:
         return subprocess.run(
-            [sys.executable, "-m", "extract", *args], cwd=REPO_ROOT, env=self.process_env(**extra_env),
-            capture_output=True, text=True, timeout=timeout,
+            [sys.executable, "-m", "extract", *args],
+            cwd=REPO_ROOT,
+            env=self.process_env(**extra_env),
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
         )
 
-    def dbt(self, *args: str, timeout: float = 300) -> subprocess.CompletedProcess:
+    def dbt_command(self, *args: str) -> list[str]:
+        return [str(VENV_BIN / "dbt"), *args]
+
+    def dbt(self, *args: str, timeout: float = 300, **extra_env: str) -> subprocess.CompletedProcess:
         return subprocess.run(
-            [str(VENV_BIN / "dbt"), *args], cwd=REPO_ROOT / "dbt_project", env=self.process_env(**self.dbt_env),
-            capture_output=True, text=True, timeout=timeout,
+            self.dbt_command(*args),
+            cwd=REPO_ROOT / "dbt_project",
+            env=self.process_env(**self.dbt_env, **extra_env),
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
         )
 
 
 @pytest.fixture(scope="session")
-def pipeline_stack(tmp_path_factory) -> Stack:
+def session_stack(tmp_path_factory) -> Stack:
     home = tmp_path_factory.mktemp("stack")
-    env = private_stack_environment(home)
-    config = load_config(env)
+    config = load_config(private_stack_environment(home))
     try:
         stack.up(config)
     except Exception:
         stack.down(config)
         raise
-    yield Stack(config, env, home)
+    yield Stack(config, home)
     stack.down(config)
+
+
+@pytest.fixture(scope="session")
+def alvo_template(session_stack) -> str:
+    """A database provisioned like Alvo (the reader's grants) with the staging table."""
+    owner = session_stack.alvo_settings.user
+    with session_stack.alvo_admin() as conn:
+        conn.execute(sql.SQL("create database {} owner {}").format(sql.Identifier(TEMPLATE_DB), sql.Identifier(owner)))
+    with session_stack.alvo_admin(TEMPLATE_DB) as conn:
+        stack.grant_marts_to_reader(conn, owner, session_stack.config.alvo_reader.name)
+    template = session_stack.with_alvo_db(TEMPLATE_DB)
+    with template.alvo() as conn:
+        ensure_staging(conn)
+    return TEMPLATE_DB
+
+
+def create_alvo_database(session_stack: Stack, template: str, name: str) -> Stack:
+    with session_stack.alvo_admin() as conn:
+        conn.execute(sql.SQL("drop database if exists {} with (force)").format(sql.Identifier(name)))
+        conn.execute(
+            sql.SQL("create database {} template {} owner {}").format(
+                sql.Identifier(name), sql.Identifier(template), sql.Identifier(session_stack.alvo_settings.user)
+            )
+        )
+    return session_stack.with_alvo_db(name)
+
+
+def drop_alvo_database(session_stack: Stack, name: str) -> None:
+    with session_stack.alvo_admin() as conn:
+        conn.execute(sql.SQL("drop database if exists {} with (force)").format(sql.Identifier(name)))
+
+
+@pytest.fixture(scope="module")
+def pipeline_stack(session_stack, alvo_template, request) -> Stack:
+    """The session's stack with an Alvo database of this module's own."""
+    name = "alvo_" + request.module.__name__.rsplit(".", 1)[-1].removeprefix("test_")
+    own = create_alvo_database(session_stack, alvo_template, name)
+    yield own
+    drop_alvo_database(session_stack, name)
+
+
+@pytest.fixture(scope="session")
+def api_with_token(session_stack, tmp_path_factory) -> ApiProcess:
+    """A second API over the session's Fonte that requires the token `API_TOKEN`."""
+    log = tmp_path_factory.mktemp("api-with-token") / "api.log"
+    with ApiProcess(session_stack.process_env(FONTE_API_TOKEN=API_TOKEN), log) as api:
+        yield api

@@ -4,6 +4,7 @@ It forwards to the real API (so the good answers are real), except where a scena
 says otherwise: answer 503 a few times first, cut the body half-way, or serve a crafted
 body.
 """
+
 from __future__ import annotations
 
 import threading
@@ -13,9 +14,17 @@ import requests
 
 
 class Scenario:
-    def __init__(self, upstream: str, *, fail_first: int = 0, fail_status: int = 503,
-                 retry_after: str | None = "0", cut_body_at: float | None = None, body: bytes | None = None,
-                 on_data_request=None):
+    def __init__(
+        self,
+        upstream: str,
+        *,
+        fail_first: int = 0,
+        fail_status: int = 503,
+        retry_after: str | None = "0",
+        cut_body_at: float | None = None,
+        body: bytes | None = None,
+        on_data_request=None,
+    ):
         self.upstream = upstream
         self.fail_first = fail_first
         self.fail_status = fail_status
@@ -50,11 +59,15 @@ def _handler(scenario: Scenario):
                     self.end_headers()
                     return
                 if scenario.body is not None:
-                    return self._send(200, scenario.body, "text/csv")
+                    self._send(200, scenario.body, "text/csv")
+                    return
+            # The token, if any, goes through: the real API decides.
+            headers = {"Authorization": self.headers["Authorization"]} if "Authorization" in self.headers else {}
             try:
-                upstream = requests.get(scenario.upstream + self.path, timeout=60)
+                upstream = requests.get(scenario.upstream + self.path, headers=headers, timeout=60)
             except requests.RequestException:
-                return self._send(502, b'{"detail": "upstream API unreachable"}', "application/json")
+                self._send(502, b'{"detail": "upstream API unreachable"}', "application/json")
+                return
             body = upstream.content
             if self.path.startswith("/data") and scenario.cut_body_at is not None:
                 # Promise the whole body, send part of it, then hang up.

@@ -1,4 +1,5 @@
 """The connector over real HTTP, against the session's real Fonte database."""
+
 from __future__ import annotations
 
 import csv
@@ -35,7 +36,8 @@ def test_the_readme_curl_gives_1440_ordered_flat_rows(pipeline_stack):
     assert len(rows) == 1440
     assert all(list(r) == ["timestamp", "wind_speed", "power"] for r in rows)
     stamps = [datetime.fromisoformat(r["timestamp"]) for r in rows]
-    assert stamps == sorted(stamps) and len(set(stamps)) == 1440
+    assert stamps == sorted(stamps)
+    assert len(set(stamps)) == 1440
     assert rows[0]["timestamp"] == "2024-05-23T00:00:00+00:00"
     assert rows[-1]["timestamp"] == "2024-05-23T23:59:00+00:00"
     expected = fonte_rows(pipeline_stack, "2024-05-23T00:00Z", "2024-05-24T00:00Z", ["wind_speed", "power"])
@@ -50,8 +52,13 @@ def test_without_columns_every_variable_is_returned(pipeline_stack):
 
 
 def test_columns_keep_request_order_and_repeats_collapse(pipeline_stack):
-    params = [("start_timestamp", "2024-05-23T00:00:00"), ("end_timestamp", "2024-05-23T00:02:00"),
-              ("columns", "power"), ("columns", "wind_speed"), ("columns", "power")]
+    params = [
+        ("start_timestamp", "2024-05-23T00:00:00"),
+        ("end_timestamp", "2024-05-23T00:02:00"),
+        ("columns", "power"),
+        ("columns", "wind_speed"),
+        ("columns", "power"),
+    ]
     rows = get(pipeline_stack, params=params).json()
     assert [list(r) for r in rows] == [["timestamp", "power", "wind_speed"]] * 2
 
@@ -65,23 +72,29 @@ def test_range_is_half_open(pipeline_stack):
 
 
 def test_naive_is_utc_and_offsets_are_honoured(pipeline_stack):
-    naive = get(pipeline_stack, params={"start_timestamp": "2024-05-23T02:00:00",
-                                        "end_timestamp": "2024-05-23T02:03:00"}).json()
-    offset = get(pipeline_stack, params={"start_timestamp": "2024-05-23T04:00:00+02:00",
-                                         "end_timestamp": "2024-05-23T04:03:00+02:00"}).json()
-    zulu = get(pipeline_stack, params={"start_timestamp": "2024-05-23T02:00:00Z",
-                                       "end_timestamp": "2024-05-23T02:03:00Z"}).json()
+    naive = get(
+        pipeline_stack, params={"start_timestamp": "2024-05-23T02:00:00", "end_timestamp": "2024-05-23T02:03:00"}
+    ).json()
+    offset = get(
+        pipeline_stack,
+        params={"start_timestamp": "2024-05-23T04:00:00+02:00", "end_timestamp": "2024-05-23T04:03:00+02:00"},
+    ).json()
+    zulu = get(
+        pipeline_stack, params={"start_timestamp": "2024-05-23T02:00:00Z", "end_timestamp": "2024-05-23T02:03:00Z"}
+    ).json()
     assert naive == offset == zulu
     assert naive[0]["timestamp"] == "2024-05-23T02:00:00+00:00"
 
 
 def test_a_range_outside_the_data_is_an_empty_list(pipeline_stack):
     response = get(pipeline_stack, params={"start_timestamp": "2030-01-01", "end_timestamp": "2030-01-02"})
-    assert response.status_code == 200 and response.json() == []
+    assert response.status_code == 200
+    assert response.json() == []
 
 
-@pytest.mark.parametrize("fmt_param,accept", [("ndjson", None), ("csv", None), (None, "application/x-ndjson"),
-                                              (None, "text/csv")])
+@pytest.mark.parametrize(
+    "fmt_param,accept", [("ndjson", None), ("csv", None), (None, "application/x-ndjson"), (None, "text/csv")]
+)
 def test_streamed_formats_give_the_same_rows_as_json(pipeline_stack, fmt_param, accept):
     base = [*DAY.items(), ("columns", "wind_speed"), ("columns", "power"), ("columns", "ambient_temperature")]
     as_json = get(pipeline_stack, params=base).json()
@@ -127,12 +140,22 @@ def test_missing_timestamps_are_a_422(pipeline_stack):
 
 
 def test_health_and_variables(pipeline_stack):
-    assert get(pipeline_stack, "/health").json() == {"status": "ok", "database": "ok"}
+    assert get(pipeline_stack, "/health").json() == {
+        "status": "ok",
+        "database": "ok",
+        "streams": {"slots": 10, "in_use": 0, "waiting": 0, "saturated": False},
+    }
     body = get(pipeline_stack, "/variables").json()
     assert [(v["name"], v["unit"]) for v in body["variables"]] == [
-        ("wind_speed", "m/s"), ("power", "kW"), ("ambient_temperature", "°C")]
-    assert body["period"] == {"first_timestamp": "2024-05-20T00:00:00+00:00",
-                              "last_timestamp": "2024-05-29T23:59:00+00:00", "rows": 14400}
+        ("wind_speed", "m/s"),
+        ("power", "kW"),
+        ("ambient_temperature", "°C"),
+    ]
+    assert body["period"] == {
+        "first_timestamp": "2024-05-20T00:00:00+00:00",
+        "last_timestamp": "2024-05-29T23:59:00+00:00",
+        "rows": 14400,
+    }
 
 
 def test_openapi_documents_every_parameter(pipeline_stack):

@@ -1,4 +1,5 @@
 """A year of 1-minute rows streams through the API without its memory growing with it."""
+
 from __future__ import annotations
 
 import threading
@@ -7,8 +8,8 @@ import time
 import pytest
 import requests
 
-from bench.measure import PeakRss
 from devstack import pgcluster
+from devstack.memory import PeakRss
 from devstack.stack import api_pid
 from fonte_api.db import STREAM_SLOTS
 
@@ -58,13 +59,15 @@ def test_streaming_a_year_keeps_api_memory_flat(pipeline_stack, a_year_in_fonte,
 
 def active_copies(stack) -> int:
     with pgcluster.admin_connect(stack.config.fonte, "fonte") as conn:
-        return conn.execute("select count(*) from pg_stat_activity where usename = 'fonte' and state = 'active' "
-                            "and query like 'copy%%'").fetchone()[0]
+        return conn.execute(
+            "select count(*) from pg_stat_activity where usename = 'fonte' and state = 'active' and query like 'copy%%'"
+        ).fetchone()[0]
 
 
 @pytest.mark.parametrize("fmt", ["json", "csv"])
 def test_stalled_streams_queue_new_ones_and_free_their_connections_when_clients_leave(
-        pipeline_stack, a_year_in_fonte, fmt):
+    pipeline_stack, a_year_in_fonte, fmt
+):
     """As many stalled clients as stream slots: /health still answers, a new /data request
     waits (it does not fail), and when the stalled clients hang up their COPYs end at once
     and the waiting request runs."""

@@ -1,65 +1,15 @@
 """End to end: generate -> API -> extract -> dbt build, every Alvo value checked against an
 independent Python computation over the same Fonte rows."""
+
 from __future__ import annotations
 
-import math
-import statistics
-from collections import defaultdict
-from datetime import datetime, timedelta, timezone
+import json
+from datetime import datetime, timedelta
+from pathlib import Path
 
 import pytest
 
-VARIABLES = ("wind_speed", "power", "ambient_temperature")
-TEN_MINUTES = 600
-
-
-def day_bounds(day: str):
-    start = datetime.fromisoformat(day).replace(tzinfo=timezone.utc)
-    return start, start + timedelta(days=1)
-
-
-def expected_statistics(samples):
-    """{(bucket_start, '<variable>_<stat>'): value} from (timestamp, variable, value) samples.
-
-    Buckets are computed from epoch seconds ([k*600, (k+1)*600)), not with date_bin.
-    """
-    groups = defaultdict(list)
-    for ts, variable, value in samples:
-        start = datetime.fromtimestamp(math.floor(ts.timestamp() / TEN_MINUTES) * TEN_MINUTES, timezone.utc)
-        groups[start, variable].append(value)
-    result = {}
-    for (start, variable), values in groups.items():
-        result[start, f"{variable}_mean"] = statistics.mean(values)
-        result[start, f"{variable}_min"] = min(values)
-        result[start, f"{variable}_max"] = max(values)
-        if len(values) > 1:
-            result[start, f"{variable}_std"] = statistics.stdev(values)
-    return result
-
-
-def fonte_samples(stack, day, variables=VARIABLES):
-    start, end = day_bounds(day)
-    with stack.fonte_owner() as conn:
-        rows = conn.execute(
-            f"select timestamp, {', '.join(variables)} from data where timestamp >= %s and timestamp < %s",
-            (start, end)).fetchall()
-    return [(row[0], v, row[i + 1]) for row in rows for i, v in enumerate(variables)]
-
-
-def alvo_statistics(stack, day):
-    start, end = day_bounds(day)
-    with stack.alvo() as conn:
-        rows = conn.execute(
-            "select d.timestamp, s.name, d.value from data d join signal s on s.id = d.signal_id "
-            "where d.timestamp >= %s and d.timestamp < %s", (start, end)).fetchall()
-    return {(ts, name): value for ts, name, value in rows}
-
-
-def assert_matches(actual, expected):
-    assert set(actual) == set(expected)
-    for key, value in expected.items():
-        assert not math.isnan(actual[key]), key
-        assert math.isclose(actual[key], value, rel_tol=1e-9, abs_tol=1e-12), (key, actual[key], value)
+from .expected import VARIABLES, alvo_statistics, assert_matches, day_bounds, expected_statistics, fonte_samples
 
 
 def build(stack, *args):
@@ -111,7 +61,9 @@ def test_rerun_changes_nothing_and_a_second_day_leaves_the_first(day_built):
     assert day_built.extract("2024-05-24", "--columns", *VARIABLES).returncode == 0
     build(day_built, "--vars", "day: '2024-05-24'")
     assert alvo_statistics(day_built, "2024-05-23") == first
-    assert_matches(alvo_statistics(day_built, "2024-05-24"), expected_statistics(fonte_samples(day_built, "2024-05-24")))
+    assert_matches(
+        alvo_statistics(day_built, "2024-05-24"), expected_statistics(fonte_samples(day_built, "2024-05-24"))
+    )
 
 
 def test_a_range_in_one_run_touches_only_its_days(day_built):
@@ -124,18 +76,21 @@ def test_a_range_in_one_run_touches_only_its_days(day_built):
         assert_matches(alvo_statistics(day_built, day), expected)
 
 
-@pytest.fixture()
+@pytest.fixture
 def gappy_day(day_built):
     """2024-05-27 with holes: one bucket emptied, one left with 2 samples, one with 1."""
     start, _ = day_bounds("2024-05-27")
-    holes = [(start + timedelta(minutes=10), start + timedelta(minutes=20)),
-             (start + timedelta(minutes=20), start + timedelta(minutes=28)),
-             (start + timedelta(minutes=30), start + timedelta(minutes=39))]
+    holes = [
+        (start + timedelta(minutes=10), start + timedelta(minutes=20)),
+        (start + timedelta(minutes=20), start + timedelta(minutes=28)),
+        (start + timedelta(minutes=30), start + timedelta(minutes=39)),
+    ]
     with day_built.fonte_owner() as conn:
         removed = []
         for low, high in holes:
-            removed += conn.execute("delete from data where timestamp >= %s and timestamp < %s returning *",
-                                    (low, high)).fetchall()
+            removed += conn.execute(
+                "delete from data where timestamp >= %s and timestamp < %s returning *", (low, high)
+            ).fetchall()
     yield start
     with day_built.fonte_owner() as conn, conn.cursor() as cur:
         cur.executemany("insert into data values (%s, %s, %s, %s)", removed)
@@ -159,12 +114,16 @@ def test_nan_and_infinite_staged_values_are_dropped_not_averaged(day_built):
     day = "2024-05-24"
     assert day_built.extract(day, "--columns", *VARIABLES).returncode == 0
     start, _ = day_bounds(day)
-    poisoned = {start + timedelta(minutes=1): "NaN", start + timedelta(minutes=2): "Infinity",
-                start + timedelta(minutes=3): "-Infinity"}
+    poisoned = {
+        start + timedelta(minutes=1): "NaN",
+        start + timedelta(minutes=2): "Infinity",
+        start + timedelta(minutes=3): "-Infinity",
+    }
     with day_built.alvo() as conn:
         for ts, value in poisoned.items():
-            conn.execute("update raw.fonte_data set value = %s::float8 where timestamp = %s and variable = 'power'",
-                         (value, ts))
+            conn.execute(
+                "update raw.fonte_data set value = %s::float8 where timestamp = %s and variable = 'power'", (value, ts)
+            )
     build(day_built, "--vars", f"day: {day}")
     samples = [s for s in fonte_samples(day_built, day) if not (s[1] == "power" and s[0] in poisoned)]
     assert_matches(alvo_statistics(day_built, day), expected_statistics(samples))
@@ -185,6 +144,31 @@ def test_bad_vars_fail_with_a_clear_message(day_built):
     result = day_built.dbt("build", "--vars", "{start_day: 2024-05-24, end_day: 2024-05-23}", "--select", "data")
     assert result.returncode != 0
     assert "end_day 2024-05-23 is before start_day 2024-05-24" in result.stdout
+
+
+def unit_test_results(stack) -> dict[str, str]:
+    """unique_id -> status of the unit tests in the last run's run_results.json."""
+    results = json.loads((Path(stack.dbt_env["DBT_TARGET_PATH"]) / "run_results.json").read_text())["results"]
+    return {r["unique_id"]: r["status"] for r in results if r["unique_id"].startswith("unit_test.")}
+
+
+def test_unit_tests_run_in_development_not_in_production_builds(day_built):
+    build(day_built, "--vars", "day: 2024-05-23")
+    assert unit_test_results(day_built) == {}
+    build(day_built, "--vars", "day: 2024-05-23", "--selector", "with_unit_tests")
+    statuses = unit_test_results(day_built)
+    assert len(statuses) == 7
+    assert set(statuses.values()) == {"pass"}
+
+
+def test_impossible_dates_are_one_line_errors(day_built):
+    for value in ("'2024-02-30'", "'2024-13-01'", "'2023-02-29'"):
+        result = day_built.dbt("build", "--vars", f"day: {value}", "--select", "data")
+        assert result.returncode != 0
+        assert f"{value} is not a day like 2024-05-23 (YYYY-MM-DD)" in result.stdout, result.stdout[-2000:]
+        assert "Traceback" not in result.stdout + result.stderr
+    leap_day = day_built.dbt("compile", "--vars", "day: '2024-02-29'", "--select", "data")
+    assert leap_day.returncode == 0, leap_day.stdout[-2000:]
 
 
 def test_source_freshness_works(day_built):
@@ -212,4 +196,6 @@ def test_no_vars_builds_every_staged_day(day_built):
     assert rebuilt_days == staged_days | built_days
     assert [row for row in after if row[0].date() in built_days] == before
     assert fk == 1
-    assert_matches(alvo_statistics(day_built, "2024-05-21"), expected_statistics(fonte_samples(day_built, "2024-05-21")))
+    assert_matches(
+        alvo_statistics(day_built, "2024-05-21"), expected_statistics(fonte_samples(day_built, "2024-05-21"))
+    )

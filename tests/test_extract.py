@@ -1,9 +1,10 @@
 """`python -m extract` against the real API and a real Alvo, and a fake API that fails."""
+
 from __future__ import annotations
 
 import subprocess
 import sys
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -13,9 +14,8 @@ from .fake_api import FakeApi, Scenario
 
 
 def staged(stack, day: str, variable: str | None = None):
-    start = datetime.fromisoformat(day).replace(tzinfo=timezone.utc)
-    query = ("select timestamp, variable, value, _loaded_at from raw.fonte_data "
-             "where timestamp >= %s and timestamp < %s")
+    start = datetime.fromisoformat(day).replace(tzinfo=UTC)
+    query = "select timestamp, variable, value, _loaded_at from raw.fonte_data where timestamp >= %s and timestamp < %s"
     params = [start, start + timedelta(days=1)]
     if variable:
         query += " and variable = %s"
@@ -25,7 +25,7 @@ def staged(stack, day: str, variable: str | None = None):
 
 
 def fonte_values(stack, day: str, variable: str):
-    start = datetime.fromisoformat(day).replace(tzinfo=timezone.utc)
+    start = datetime.fromisoformat(day).replace(tzinfo=UTC)
     with stack.fonte_owner() as conn:
         return conn.execute(
             f"select timestamp, {variable} from data where timestamp >= %s and timestamp < %s order by timestamp",
@@ -40,17 +40,7 @@ def assert_one_copy_equal_to_fonte(stack, day, variables):
         assert [(r[0], r[2]) for r in rows] == fonte_values(stack, day, variable)
 
 
-def clear_day(stack, day: str) -> None:
-    """Start a test from an unstaged day, whatever other modules loaded before."""
-    start = datetime.fromisoformat(day).replace(tzinfo=timezone.utc)
-    with stack.alvo() as conn:
-        if conn.execute("select to_regclass('raw.fonte_data') is not null").fetchone()[0]:
-            conn.execute("delete from raw.fonte_data where timestamp >= %s and timestamp < %s",
-                         (start, start + timedelta(days=1)))
-
-
 def test_a_day_loads_1440_rows_per_column_equal_to_fonte(pipeline_stack):
-    clear_day(pipeline_stack, "2024-05-21")
     result = pipeline_stack.extract("2024-05-21")
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip().startswith("2024-05-21  wind_speed,power  1440 rows (2880 values)")
@@ -71,14 +61,13 @@ def test_rerun_leaves_one_fresh_copy_and_other_days_untouched(pipeline_stack):
 
 
 def test_other_columns_are_added_without_removing_staged_ones(pipeline_stack):
-    clear_day(pipeline_stack, "2024-05-22")
-    assert pipeline_stack.extract("2024-05-22", "--columns", "wind_speed", "power").returncode == 0
-    power_before = staged(pipeline_stack, "2024-05-22", "power")
-    assert staged(pipeline_stack, "2024-05-22", "ambient_temperature") == []
-    result = pipeline_stack.extract("2024-05-22", "--columns", "ambient_temperature")
+    assert pipeline_stack.extract("2024-05-24", "--columns", "wind_speed", "power").returncode == 0
+    power_before = staged(pipeline_stack, "2024-05-24", "power")
+    assert staged(pipeline_stack, "2024-05-24", "ambient_temperature") == []
+    result = pipeline_stack.extract("2024-05-24", "--columns", "ambient_temperature")
     assert result.returncode == 0, result.stderr
-    assert staged(pipeline_stack, "2024-05-22", "power") == power_before
-    assert_one_copy_equal_to_fonte(pipeline_stack, "2024-05-22", ["wind_speed", "power", "ambient_temperature"])
+    assert staged(pipeline_stack, "2024-05-24", "power") == power_before
+    assert_one_copy_equal_to_fonte(pipeline_stack, "2024-05-24", ["wind_speed", "power", "ambient_temperature"])
 
 
 def test_columns_accept_commas_and_repeats(pipeline_stack):
@@ -89,8 +78,17 @@ def test_columns_accept_commas_and_repeats(pipeline_stack):
 
 def test_two_runs_of_the_same_day_at_once_leave_one_copy(pipeline_stack):
     cmd = [sys.executable, "-m", "extract", "2024-05-20", "--columns", "wind_speed", "power", "ambient_temperature"]
-    runs = [subprocess.Popen(cmd, cwd=REPO_ROOT, env=pipeline_stack.process_env(), stdout=subprocess.PIPE,
-                             stderr=subprocess.PIPE, text=True) for _ in range(3)]
+    runs = [
+        subprocess.Popen(
+            cmd,
+            cwd=REPO_ROOT,
+            env=pipeline_stack.process_env(),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(3)
+    ]
     outputs = [run.communicate(timeout=120) for run in runs]
     assert [run.returncode for run in runs] == [0, 0, 0], outputs
     assert_one_copy_equal_to_fonte(pipeline_stack, "2024-05-20", ["wind_speed", "power", "ambient_temperature"])
@@ -119,7 +117,8 @@ def test_a_persistently_failing_api_is_exit_1_after_retries(pipeline_stack):
         result = pipeline_stack.extract("2024-05-25", "--api-url", api.url, "--retries", "2")
         assert api.scenario.data_requests == 3
     assert result.returncode == 1
-    assert result.stderr.startswith("error: the Fonte API at") and "Traceback" not in result.stderr
+    assert result.stderr.startswith("error: the Fonte API at")
+    assert "Traceback" not in result.stderr
     assert staged(pipeline_stack, "2024-05-25") == before
 
 
@@ -129,7 +128,8 @@ def test_connection_dropped_mid_body_keeps_the_previous_copy(pipeline_stack):
     with FakeApi(Scenario(pipeline_stack.api_url, cut_body_at=0.5)) as api:
         result = pipeline_stack.extract("2024-05-26", "--api-url", api.url)
     assert result.returncode == 1, result.stdout
-    assert "error:" in result.stderr and "Traceback" not in result.stderr
+    assert "error:" in result.stderr
+    assert "Traceback" not in result.stderr
     assert staged(pipeline_stack, "2024-05-26") == before
 
 
@@ -138,8 +138,10 @@ def test_connection_dropped_mid_body_keeps_the_previous_copy(pipeline_stack):
     [
         (b"timestamp,wind_speed,power\n2024-05-26T00:00:00+00:00,1.0,abc\n", "malformed"),
         (b"timestamp,wind_speed\n2024-05-26T00:00:00+00:00,1.0\n", "expected timestamp,wind_speed,power"),
-        (b"timestamp,wind_speed,power\n2024-05-26T00:00:00+00:00,1.0,2.0\n2024-05-26T00:00:00+00:00,1.0,2.0\n",
-         "duplicate"),
+        (
+            b"timestamp,wind_speed,power\n2024-05-26T00:00:00+00:00,1.0,2.0\n2024-05-26T00:00:00+00:00,1.0,2.0\n",
+            "duplicate",
+        ),
         (b"timestamp,wind_speed,power\n2024-05-26T00:00:00+00:00,1.0,2.0\n2024-05-26T00:01:00+00:00,1.", "malformed"),
         (b"timestamp,wind_speed,power\n2024-05-27T00:00:00+00:00,1.0,2.0\n", "outside"),
         (b"", "expected timestamp,wind_speed,power"),
@@ -152,7 +154,8 @@ def test_a_malformed_body_is_exit_1_and_staging_unchanged(pipeline_stack, body, 
     with FakeApi(Scenario(pipeline_stack.api_url, body=body)) as api:
         result = pipeline_stack.extract("2024-05-26", "--api-url", api.url)
     assert result.returncode == 1
-    assert needle in result.stderr and "Traceback" not in result.stderr
+    assert needle in result.stderr
+    assert "Traceback" not in result.stderr
     assert staged(pipeline_stack, "2024-05-26") == before
 
 
@@ -164,13 +167,22 @@ def test_a_malformed_body_is_exit_1_and_staging_unchanged(pipeline_stack, body, 
         (["2024-05-23", "--to", "2024-05-22"], 2, "--to 2024-05-22 is before 2024-05-23"),
         (["2024-05-23", "--columns"], 2, "'--columns' requires an argument"),
         ([], 2, "Missing argument 'DAY'"),
-        (["2024-05-23", "--columns", "wind_speed", "gust"], 2,
-         "unknown column gust; the API allows: wind_speed, power, ambient_temperature"),
-        (["2024-06-30"], 1, "no data for 2024-06-30 in Fonte; Fonte covers 2024-05-20T00:00:00+00:00 to "
-                            "2024-05-29T23:59:00+00:00"),
+        (
+            ["2024-05-23", "--columns", "wind_speed", "gust"],
+            2,
+            "unknown column gust; the API allows: wind_speed, power, ambient_temperature",
+        ),
+        (
+            ["2024-06-30"],
+            1,
+            "no data for 2024-06-30 in Fonte; Fonte covers 2024-05-20T00:00:00+00:00 to 2024-05-29T23:59:00+00:00",
+        ),
         (["2024-05-29", "--to", "2024-05-30"], 1, "no data for 2024-05-30 in Fonte"),
-        (["2024-05-23", "--api-url", "http://127.0.0.1:9", "--retries", "1"], 1,
-         "cannot reach the Fonte API at http://127.0.0.1:9"),
+        (
+            ["2024-05-23", "--api-url", "http://127.0.0.1:9", "--retries", "1"],
+            1,
+            "cannot reach the Fonte API at http://127.0.0.1:9",
+        ),
         (["2024-05-23", "--alvo-port", "9"], 1, "cannot connect to Alvo at 127.0.0.1:9/alvo"),
         (["2024-05-23", "--alvo-password", "wrong"], 1, "password authentication failed"),
     ],
@@ -184,11 +196,23 @@ def test_errors_have_an_exit_code_and_one_clear_message(pipeline_stack, args, co
 
 def test_verbose_shows_the_traceback(pipeline_stack):
     result = pipeline_stack.extract("2024-05-23", "--alvo-port", "9", "--verbose")
-    assert result.returncode == 1 and "Traceback" in result.stderr
+    assert result.returncode == 1
+    assert "Traceback" in result.stderr
 
 
 def test_help_documents_every_setting(pipeline_stack):
     text = pipeline_stack.extract("--help").stdout
-    for needle in ("--to", "--columns", "FONTE_API_URL", "ALVO_HOST", "ALVO_PORT", "ALVO_USER", "ALVO_PASSWORD",
-                   "ALVO_DB", "--retries", "--timeout", "Exit codes"):
+    for needle in (
+        "--to",
+        "--columns",
+        "FONTE_API_URL",
+        "ALVO_HOST",
+        "ALVO_PORT",
+        "ALVO_USER",
+        "ALVO_PASSWORD",
+        "ALVO_DB",
+        "--retries",
+        "--timeout",
+        "Exit codes",
+    ):
         assert needle in text, needle

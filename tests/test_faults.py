@@ -1,24 +1,23 @@
 """Faults across the pipeline: every scenario ends with Alvo holding no lost, partial or
 duplicated rows, and a rerun completing the work."""
+
 from __future__ import annotations
 
-import subprocess
-import sys
 import threading
-import time
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import psycopg
 import pytest
 import requests
 
 from devstack import pgcluster
-from devstack.config import REPO_ROOT, free_port
+from devstack.ports import reserve_port
 
+from .api_process import ApiProcess
 from .fake_api import FakeApi, Scenario
 
 DAYS = [date(2024, 5, 20) + timedelta(days=i) for i in range(10)]
-OLD = datetime(2000, 1, 1, tzinfo=timezone.utc)
+OLD = datetime(2000, 1, 1, tzinfo=UTC)
 
 
 def mark_all_days_old(stack):
@@ -26,18 +25,23 @@ def mark_all_days_old(stack):
     result = stack.extract(str(DAYS[0]), "--to", str(DAYS[-1]))
     assert result.returncode == 0, result.stderr
     with stack.alvo() as conn:
-        conn.execute("update raw.fonte_data set _loaded_at = %s where timestamp >= %s and timestamp < %s",
-                     (OLD, DAYS[0], DAYS[-1] + timedelta(days=1)))
+        conn.execute(
+            "update raw.fonte_data set _loaded_at = %s where timestamp >= %s and timestamp < %s",
+            (OLD, DAYS[0], DAYS[-1] + timedelta(days=1)),
+        )
 
 
-def copies_per_day(stack) -> dict[date, tuple[int, bool]]:
-    """Per day: rows per (wind_speed, power) and whether the copy is the old one."""
+def copies_per_day(stack) -> dict[date, bool]:
+    """Per day, whether its copy is the old one; asserts that each day holds exactly one
+    whole copy (1,440 rows of wind_speed and of power, all old or all new)."""
     with stack.alvo() as conn:
         conn.execute("set timezone = 'UTC'")
         rows = conn.execute(
             "select timestamp::date, variable, count(*), bool_and(_loaded_at = %s), bool_or(_loaded_at = %s) "
             "from raw.fonte_data where timestamp >= %s and timestamp < %s and variable in ('wind_speed', 'power') "
-            "group by 1, 2", (OLD, OLD, DAYS[0], DAYS[-1] + timedelta(days=1))).fetchall()
+            "group by 1, 2",
+            (OLD, OLD, DAYS[0], DAYS[-1] + timedelta(days=1)),
+        ).fetchall()
     result = {}
     for day, variable, count, all_old, any_old in rows:
         assert all_old == any_old, f"{day} {variable} mixes old and new rows"
@@ -49,24 +53,11 @@ def copies_per_day(stack) -> dict[date, tuple[int, bool]]:
     return {day: states.pop() for day, states in result.items()}
 
 
-@pytest.fixture()
-def spare_api(pipeline_stack):
+@pytest.fixture
+def spare_api(pipeline_stack, tmp_path):
     """A second, real API process over the session's Fonte: this one may be killed."""
-    port = free_port()
-    env = pipeline_stack.process_env(FONTE_SEED_ON_STARTUP="0")
-    process = subprocess.Popen([sys.executable, "-m", "fonte_api", "serve", "--port", str(port)], cwd=REPO_ROOT,
-                               env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    for _ in range(200):
-        try:
-            if requests.get(f"{url}/health", timeout=1).ok:
-                break
-        except requests.RequestException:
-            time.sleep(0.1)
-    yield process, url
-    if process.poll() is None:
-        process.kill()
-    process.wait()
+    with ApiProcess(pipeline_stack.process_env(), tmp_path / "api.log") as api:
+        yield api.process, api.url
 
 
 def test_api_killed_mid_range_keeps_finished_days_and_the_day_in_flight(pipeline_stack, spare_api):
@@ -81,7 +72,8 @@ def test_api_killed_mid_range_keeps_finished_days_and_the_day_in_flight(pipeline
     with FakeApi(Scenario(url, on_data_request=kill_on_fourth_day)) as api:
         result = pipeline_stack.extract(str(DAYS[0]), "--to", str(DAYS[-1]), "--api-url", api.url, "--retries", "1")
     assert result.returncode == 1
-    assert "error:" in result.stderr and "Traceback" not in result.stderr
+    assert "error:" in result.stderr
+    assert "Traceback" not in result.stderr
     old = copies_per_day(pipeline_stack)
     assert [old[d] for d in DAYS[:3]] == [False] * 3  # finished days: the new copy
     assert all(old[d] for d in DAYS[3:])  # the day in flight and the rest: the previous copy
@@ -106,7 +98,8 @@ def test_alvo_stopped_mid_load_leaves_no_partial_day(pipeline_stack):
         pgcluster.start(alvo)
         pgcluster.wait_until_accepting(alvo)
     assert result.returncode == 1
-    assert "Alvo" in result.stderr and "Traceback" not in result.stderr
+    assert "Alvo" in result.stderr
+    assert "Traceback" not in result.stderr
     states = copies_per_day(pipeline_stack)  # asserts: whole days only, never a partial one
     assert all(states[d] for d in DAYS[2:])
 
@@ -117,8 +110,10 @@ def test_alvo_stopped_mid_load_leaves_no_partial_day(pipeline_stack):
 
 def data_of_day(stack, day: date):
     with stack.alvo() as conn:
-        return conn.execute("select timestamp, signal_id, value from data where timestamp >= %s and timestamp < %s "
-                            "order by 1, 2", (day, day + timedelta(days=1))).fetchall()
+        return conn.execute(
+            "select timestamp, signal_id, value from data where timestamp >= %s and timestamp < %s order by 1, 2",
+            (day, day + timedelta(days=1)),
+        ).fetchall()
 
 
 def test_dbt_build_while_the_extractor_reloads_the_same_day_equals_a_clean_run(pipeline_stack):
@@ -140,7 +135,8 @@ def test_dbt_build_while_the_extractor_reloads_the_same_day_equals_a_clean_run(p
         stop.set()
         reloader.join()
     assert during.returncode == 0, during.stdout[-3000:]
-    assert len(reloads) >= 2 and set(reloads) == {0}
+    assert len(reloads) >= 2
+    assert set(reloads) == {0}
     concurrent_result = data_of_day(pipeline_stack, day)
 
     clean = pipeline_stack.dbt("build", "--vars", f"day: {day}", "--select", "data")
@@ -151,33 +147,23 @@ def test_dbt_build_while_the_extractor_reloads_the_same_day_equals_a_clean_run(p
 
 def test_staging_refuses_duplicate_timestamps(pipeline_stack):
     assert pipeline_stack.extract("2024-05-22").returncode == 0
-    with pipeline_stack.alvo() as conn:
-        with pytest.raises(psycopg.errors.UniqueViolation):
-            conn.execute("insert into raw.fonte_data (timestamp, variable, value) "
-                         "select timestamp, variable, value from raw.fonte_data "
-                         "where timestamp = '2024-05-22T00:00:00Z' and variable = 'power'")
+    with pipeline_stack.alvo() as conn, pytest.raises(psycopg.errors.UniqueViolation):
+        conn.execute(
+            "insert into raw.fonte_data (timestamp, variable, value) "
+            "select timestamp, variable, value from raw.fonte_data "
+            "where timestamp = '2024-05-22T00:00:00Z' and variable = 'power'"
+        )
 
 
-def test_api_without_its_database_answers_503_not_500(pipeline_stack):
-    port = free_port()
-    dead = f"postgresql://fonte:fonte@127.0.0.1:{free_port()}/fonte"
-    env = pipeline_stack.process_env(FONTE_SEED_ON_STARTUP="0", FONTE_DB_URL=dead)
-    process = subprocess.Popen([sys.executable, "-m", "fonte_api", "serve", "--port", str(port)], cwd=REPO_ROOT,
-                               env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(200):
-            try:
-                health = requests.get(f"{url}/health", timeout=30)
-                break
-            except requests.ConnectionError:
-                time.sleep(0.1)
-        assert health.status_code == 503 and health.json()["status"] == "error"
-        data = requests.get(f"{url}/data", params={"start_timestamp": "2024-05-23", "end_timestamp": "2024-05-24"},
-                            timeout=30)
+def test_api_without_its_database_answers_503_not_500(pipeline_stack, tmp_path):
+    dead = f"postgresql://fonte:fonte@127.0.0.1:{reserve_port()}/fonte"
+    with ApiProcess(pipeline_stack.process_env(FONTE_DB_URL=dead), tmp_path / "api.log") as api:
+        health = requests.get(f"{api.url}/health", timeout=30)
+        assert health.status_code == 503
+        assert "Fonte database unavailable" in health.json()["detail"]
+        data = requests.get(
+            f"{api.url}/data", params={"start_timestamp": "2024-05-23", "end_timestamp": "2024-05-24"}, timeout=30
+        )
         assert data.status_code == 503
         assert "Fonte database unavailable" in data.json()["detail"]
-        assert requests.get(f"{url}/variables", timeout=30).status_code == 503
-    finally:
-        process.kill()
-        process.wait()
+        assert requests.get(f"{api.url}/variables", timeout=30).status_code == 503

@@ -1,4 +1,5 @@
 """A bounded load test on loopback, and the API serving while the extractor runs."""
+
 from __future__ import annotations
 
 import json
@@ -16,8 +17,12 @@ DAYS = [date(2024, 5, 20) + timedelta(days=i) for i in range(10)]
 
 
 def day_params(day: date):
-    return [("start_timestamp", f"{day}T00:00:00"), ("end_timestamp", f"{day + timedelta(days=1)}T00:00:00"),
-            ("columns", "wind_speed"), ("columns", "power")]
+    return [
+        ("start_timestamp", f"{day}T00:00:00"),
+        ("end_timestamp", f"{day + timedelta(days=1)}T00:00:00"),
+        ("columns", "wind_speed"),
+        ("columns", "power"),
+    ]
 
 
 def test_50_clients_2000_requests_all_correct(pipeline_stack, tmp_path_factory):
@@ -43,8 +48,12 @@ def test_50_clients_2000_requests_all_correct(pipeline_stack, tmp_path_factory):
     assert all(correct for _, correct, _ in results)
     latencies = sorted(latency for _, _, latency in results)
     figures = {
-        "clients": CLIENTS, "requests": REQUESTS, "rows_per_request": 1440, "seconds": round(wall, 2),
-        "requests_per_second": round(REQUESTS / wall, 1), "rows_per_second": round(REQUESTS * 1440 / wall),
+        "clients": CLIENTS,
+        "requests": REQUESTS,
+        "rows_per_request": 1440,
+        "seconds": round(wall, 2),
+        "requests_per_second": round(REQUESTS / wall, 1),
+        "rows_per_second": round(REQUESTS * 1440 / wall),
         "p50_ms": round(1000 * statistics.median(latencies), 1),
         "p99_ms": round(1000 * latencies[int(0.99 * len(latencies)) - 1], 1),
     }
@@ -67,12 +76,14 @@ def test_api_keeps_serving_while_the_extractor_runs_a_range(pipeline_stack):
     for asker in askers:
         asker.start()
     try:
-        result = pipeline_stack.extract(str(DAYS[0]), "--to", str(DAYS[-1]), "--columns",
-                                        "wind_speed", "power", "ambient_temperature")
+        result = pipeline_stack.extract(
+            str(DAYS[0]), "--to", str(DAYS[-1]), "--columns", "wind_speed", "power", "ambient_temperature"
+        )
     finally:
         stop.set()
         for asker in askers:
             asker.join()
     assert result.returncode == 0, result.stderr
     assert len(result.stdout.strip().splitlines()) == 10
-    assert len(statuses) > 20 and set(statuses) == {200}
+    assert len(statuses) > 20
+    assert set(statuses) == {200}

@@ -1,4 +1,5 @@
 """Who can do what: the API's role only reads Fonte; Alvo's role cannot reach Fonte."""
+
 from __future__ import annotations
 
 import psycopg
@@ -35,20 +36,26 @@ def test_the_api_role_can_read(pipeline_stack):
 
 
 def test_alvo_role_cannot_reach_fonte(pipeline_stack):
-    fonte = conninfo_to_dict(pipeline_stack.config.env["FONTE_DB_URL"])
-    alvo = pipeline_stack.alvo_params()
+    fonte = conninfo_to_dict(pipeline_stack.config.fonte_url)
+    alvo = pipeline_stack.alvo_settings
     with pytest.raises(psycopg.OperationalError, match="password authentication failed"):
-        psycopg.connect(host=fonte["host"], port=fonte["port"], dbname=fonte["dbname"],
-                        user=alvo["user"], password=alvo["password"], connect_timeout=5)
+        psycopg.connect(
+            host=fonte["host"],
+            port=fonte["port"],
+            dbname=fonte["dbname"],
+            user=alvo.user,
+            password=alvo.password,
+            connect_timeout=5,
+        )
 
 
 def test_superuser_is_not_reachable_over_tcp(pipeline_stack):
-    fonte = conninfo_to_dict(pipeline_stack.config.env["FONTE_DB_URL"])
+    fonte = conninfo_to_dict(pipeline_stack.config.fonte_url)
     with pytest.raises(psycopg.OperationalError):
         psycopg.connect(host="127.0.0.1", port=fonte["port"], dbname="postgres", user="postgres", connect_timeout=5)
 
 
 def test_wrong_password_is_refused(pipeline_stack):
-    params = pipeline_stack.alvo_params() | {"password": "not-the-password"}
+    params = pipeline_stack.alvo_settings.connect_kwargs() | {"password": "not-the-password"}
     with pytest.raises(psycopg.OperationalError, match="password authentication failed"):
         psycopg.connect(**params, connect_timeout=5)

@@ -2,7 +2,8 @@
       day: D                    -> [D 00:00Z, D+1 00:00Z)
       start_day: D1, end_day: D2 -> [D1 00:00Z, D2+1 00:00Z), both days included
       nothing                   -> none: every staged day
-    Returns none or a dict of two SQL timestamptz expressions, `start` and `end`. -#}
+    Returns none or a dict: `start` and `end` (SQL timestamptz expressions), `first` and
+    `last` (dates) and `days` (how many). -#}
 {% macro day_window() -%}
     {%- set day = var('day', none) -%}
     {%- set start_day = var('start_day', none) -%}
@@ -28,19 +29,36 @@
     {{ return({
         "start": "timestamptz '" ~ first ~ " 00:00:00+00'",
         "end": "(timestamptz '" ~ last ~ " 00:00:00+00' + interval '1 day')",
+        "first": first,
+        "last": last,
         "days": (last - first).days + 1,
     }) }}
 {%- endmacro %}
 
 {#- YAML turns 2024-05-23 into a date and "2024-05-23" into a string: accept both, and
-    nothing else, so that no other text reaches the SQL. -#}
+    nothing else, so that no other text reaches the SQL. An impossible date ('2024-02-30')
+    gets the same one-line message: it is checked here, before Python's date() could raise.
+    (An unquoted impossible date, `day: 2024-13-45`, fails in dbt's own YAML reading of
+    --vars, before this macro runs; the README says to quote it.) -#}
 {% macro parse_day(value) -%}
     {%- set text = value | string | trim -%}
+    {%- set message = "'" ~ text ~ "' is not a day like 2024-05-23 (YYYY-MM-DD)" -%}
     {%- if not modules.re.match('^[0-9]{4}-[0-9]{2}-[0-9]{2}$', text) -%}
-        {{ exceptions.raise_compiler_error("'" ~ text ~ "' is not a day like 2024-05-23 (YYYY-MM-DD)") }}
+        {{ exceptions.raise_compiler_error(message) }}
     {%- endif -%}
-    {%- set parsed = modules.datetime.datetime.strptime(text, '%Y-%m-%d') -%}
-    {{ return(parsed.date()) }}
+    {%- set year, month, day = text[0:4] | int, text[5:7] | int, text[8:10] | int -%}
+    {%- if year < 1 or month < 1 or month > 12 or day < 1 -%}
+        {{ exceptions.raise_compiler_error(message) }}
+    {%- endif -%}
+    {%- if month == 12 -%}
+        {%- set days_in_month = 31 -%}
+    {%- else -%}
+        {%- set days_in_month = (modules.datetime.date(year, month + 1, 1) - modules.datetime.timedelta(days=1)).day -%}
+    {%- endif -%}
+    {%- if day > days_in_month -%}
+        {{ exceptions.raise_compiler_error(message) }}
+    {%- endif -%}
+    {{ return(modules.datetime.date(year, month, day)) }}
 {%- endmacro %}
 
 {#- Which rows of `column` fall in the run's window: a SQL condition. -#}
@@ -50,5 +68,16 @@
         true
     {%- else -%}
         {{ column }} >= {{ window.start }} and {{ column }} < {{ window.end }}
+    {%- endif -%}
+{%- endmacro %}
+
+{#- The days the run asked for, one timestamptz `day` per row (none without vars). -#}
+{% macro requested_days() -%}
+    {%- set window = day_window() -%}
+    {%- if window is none -%}
+        select null::timestamptz as day where false
+    {%- else -%}
+        select day
+        from generate_series({{ window.start }}, {{ window.end }} - interval '1 day', interval '1 day') as day
     {%- endif -%}
 {%- endmacro %}

@@ -1,12 +1,26 @@
-{#- A day whose staged samples fill all 144 ten-minute buckets of a variable (two samples
-    or more in each, so std exists too) must give 144 rows for each of that variable's
-    four signals. Fails with the (day, signal) pairs that have another count. -#}
+{#- A day of the run whose staged samples fill all 144 ten-minute buckets of a variable
+    (two samples or more in each, so std exists too) must give 144 rows for each of that
+    variable's four signals. Fails with the (day, signal) pairs that have another count.
+    Like the other tests, it reads only the run's window of `data` and of the samples. -#}
 with
 
 samples as (
 
     select * from {{ ref('stg_fonte__data') }}
     where {{ in_day_window('"timestamp"') }}
+
+),
+
+data as (
+
+    select * from {{ ref('data') }}
+    where {{ in_day_window('"timestamp"') }}
+
+),
+
+catalog as (
+
+    select * from {{ ref('signal_catalog') }}
 
 ),
 
@@ -18,48 +32,59 @@ buckets as (
         {{ ten_minute_bucket('"timestamp"') }} as bucket_start
 
     from samples
-    group by 1, 2, 3
+    group by day, variable, bucket_start
     having count(*) >= 2
 
 ),
 
 complete_days as (
 
-    select day, variable
+    select
+        day,
+        variable
+
     from buckets
     group by day, variable
     having count(*) = 144
 
 ),
 
-signals as (
-
-    select * from {{ ref('signal') }}
-
-),
-
 produced as (
 
     select
-        {{ day_of('data."timestamp"') }} as day,
-        data.signal_id,
+        {{ day_of('"timestamp"') }} as day,
+        signal_id,
         count(*) as buckets
 
-    from {{ ref('data') }} as data
-    group by 1, 2
+    from data
+    group by day, signal_id
 
 ),
 
 expected as (
 
-    select complete_days.day, signals.id as signal_id, signals.name
+    select
+        complete_days.day,
+        catalog.id as signal_id,
+        catalog.variable || '_' || catalog.stat as signal_name
+
     from complete_days
-    inner join signals on {{ signal_variable('signals.name') }} = complete_days.variable
+    inner join catalog on complete_days.variable = catalog.variable
+
+),
+
+final as (
+
+    select
+        expected.day,
+        expected.signal_name,
+        coalesce(produced.buckets, 0) as buckets
+
+    from expected
+    left join produced
+        on expected.day = produced.day and expected.signal_id = produced.signal_id
+    where coalesce(produced.buckets, 0) <> 144
 
 )
 
-select expected.day, expected.name, coalesce(produced.buckets, 0) as buckets
-from expected
-left join produced
-    on produced.day = expected.day and produced.signal_id = expected.signal_id
-where coalesce(produced.buckets, 0) <> 144
+select * from final

@@ -3,8 +3,6 @@
     usually means the extraction was forgotten. Without vars, there is nothing to check. -#}
 {{ config(severity='warn') }}
 
-{%- set window = day_window() %}
-
 with
 
 samples as (
@@ -14,20 +12,11 @@ samples as (
 
 ),
 
-{% if window is none %}
 requested_days as (
 
-    select null::timestamptz as day where false
+    {{ requested_days() }}
 
 ),
-{% else %}
-requested_days as (
-
-    select day
-    from generate_series({{ window.start }}, {{ window.end }} - interval '1 day', interval '1 day') as day
-
-),
-{% endif %}
 
 -- One pass over the window's samples (a per-day NOT EXISTS made the planner rescan them
 -- for every day: 14 s for a year).
@@ -42,7 +31,7 @@ final as (
 
     select requested_days.day as day_without_samples
     from requested_days
-    left join staged_days on staged_days.day = requested_days.day
+    left join staged_days on requested_days.day = staged_days.day
     where staged_days.day is null
 
 )

@@ -1,23 +1,22 @@
 """GET /data: the rows of a time range, flat, ordered, half-open [start, end)."""
+
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from enum import Enum
 from typing import Annotated
 
-import psycopg
 from fastapi import APIRouter, Header, HTTPException, Query, Request
 from starlette.concurrency import run_in_threadpool
-from psycopg_pool import PoolTimeout
 
 from ..db import PoolDep
 from ..errors import ErrorOut
 from ..models import VARIABLES
-from ..streaming import MEDIA_TYPES, GuardedStreamingResponse, OutputFormat, open_stream
+from ..streaming import MEDIA_TYPES, GuardedStreamingResponse, OutputFormat, StreamSlotsDep, open_stream
 
 router = APIRouter(tags=["data"])
 
-Column = Enum("Column", {name: name for name in VARIABLES}, type=str)  # the whitelist, for OpenAPI
+VariableName = Enum("VariableName", {name: name for name in VARIABLES}, type=str)  # the whitelist, for OpenAPI
 
 EXAMPLE_ROWS = [
     {"timestamp": "2024-05-23T00:00:00+00:00", "wind_speed": 7.514, "power": 452.32},
@@ -26,11 +25,11 @@ EXAMPLE_ROWS = [
 
 
 def as_utc(value: datetime, name: str) -> datetime:
-    """Naive timestamps are UTC (DESIGN.md); aware ones are converted."""
+    """Naive timestamps are UTC (docs/contracts.md); aware ones are converted."""
     if value.tzinfo is None:
-        return value.replace(tzinfo=timezone.utc)
+        return value.replace(tzinfo=UTC)
     try:
-        return value.astimezone(timezone.utc)
+        return value.astimezone(UTC)
     except (OverflowError, ValueError):
         raise HTTPException(422, f"{name} is out of the supported range (years 1 to 9999 UTC)") from None
 
@@ -63,32 +62,49 @@ def choose_format(explicit: OutputFormat | None, accept: str | None) -> OutputFo
                 "text/csv": {"schema": {"type": "string"}},
             },
         },
+        401: {"model": ErrorOut, "description": "FONTE_API_TOKEN is set and the request lacks it."},
         422: {"model": ErrorOut, "description": "Unknown column, malformed timestamp, start not before end."},
-        503: {"model": ErrorOut, "description": "Fonte's database is unreachable."},
+        503: {
+            "model": ErrorOut,
+            "description": "Fonte's database is unreachable, or every stream slot stayed busy (then with Retry-After).",
+        },
     },
 )
 async def get_data(
     request: Request,
     pool: PoolDep,
-    start_timestamp: Annotated[datetime, Query(
-        description="Start of the range, included. ISO 8601; naive means UTC.",
-        examples=["2024-05-23T00:00:00"],
-    )],
-    end_timestamp: Annotated[datetime, Query(
-        description="End of the range, excluded. Must be after start_timestamp.",
-        examples=["2024-05-24T00:00:00"],
-    )],
-    columns: Annotated[list[Column] | None, Query(
-        description=(
-            "Variables to return, repeatable (`columns=wind_speed&columns=power`). "
-            "Allowed: " + ", ".join(f"{v.name} ({v.unit})" for v in VARIABLES.values()) + ". Omitted: all of them."
+    slots: StreamSlotsDep,
+    start_timestamp: Annotated[
+        datetime,
+        Query(
+            description="Start of the range, included. ISO 8601; naive means UTC.",
+            examples=["2024-05-23T00:00:00"],
         ),
-        examples=[["wind_speed", "power"]],
-    )] = None,
-    format: Annotated[OutputFormat | None, Query(
-        description="json (default), ndjson or csv. Overrides the Accept header.",
-        examples=["json"],
-    )] = None,
+    ],
+    end_timestamp: Annotated[
+        datetime,
+        Query(
+            description="End of the range, excluded. Must be after start_timestamp.",
+            examples=["2024-05-24T00:00:00"],
+        ),
+    ],
+    columns: Annotated[
+        list[VariableName] | None,
+        Query(
+            description=(
+                "Variables to return, repeatable (`columns=wind_speed&columns=power`). "
+                "Allowed: " + ", ".join(f"{v.name} ({v.unit})" for v in VARIABLES.values()) + ". Omitted: all of them."
+            ),
+            examples=[["wind_speed", "power"]],
+        ),
+    ] = None,
+    format: Annotated[
+        OutputFormat | None,
+        Query(
+            description="json (default), ndjson or csv. Overrides the Accept header.",
+            examples=["json"],
+        ),
+    ] = None,
     accept: Annotated[str | None, Header(include_in_schema=False)] = None,
 ) -> GuardedStreamingResponse:
     start = as_utc(start_timestamp, "start_timestamp")
@@ -97,15 +113,18 @@ async def get_data(
         raise HTTPException(
             422, f"start_timestamp ({start.isoformat()}) must be before end_timestamp ({end.isoformat()})"
         )
-    # Repeats are harmless; order follows the request, as the original did.
+    # Repeats are harmless; order follows the request, as the route this API replaces did
+    # (docs/contracts.md).
     names = list(dict.fromkeys(c.value for c in columns)) if columns else list(VARIABLES)
     fmt = choose_format(format, accept)
-    guard = await request.app.state.stream_slots.acquire()
+    guard = await slots.acquire()
     try:
         guard.body = await run_in_threadpool(open_stream, pool, names, start, end, fmt)
-    except BaseException as exc:
+    except BaseException:
         await guard.release()
-        if isinstance(exc, (psycopg.OperationalError, PoolTimeout)):
-            raise HTTPException(503, f"Fonte database unavailable: {exc.__class__.__name__}") from None
         raise
-    return GuardedStreamingResponse(guard, media_type=MEDIA_TYPES[fmt])
+    settings = request.app.state.settings
+    client = f"{request.client.host}:{request.client.port}" if request.client else "a client"
+    return GuardedStreamingResponse(
+        guard, stall_seconds=settings.stream_stall_seconds, client=client, media_type=MEDIA_TYPES[fmt]
+    )

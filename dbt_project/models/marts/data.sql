@@ -1,11 +1,13 @@
-{#- 10-minute statistics, long form. Incremental: each run first deletes the buckets of
-    its days (pre-hook, same transaction) and appends them again, so a run replaces
-    exactly its days and leaves every other day as it was. -#}
+{#- 10-minute statistics, long form. Incremental: each run first locks its days (builds
+    of the same days take turns, macros/build_locks.sql), deletes their buckets and appends
+    them again, all in one transaction, so a run replaces exactly its days and leaves every
+    other day as it was. -#}
 {{ config(
     materialized='incremental',
     incremental_strategy='append',
     on_schema_change='fail',
     pre_hook=[
+        "{{ lock_run_days() }}",
         "{{ delete_replaced_buckets(ref('stg_fonte__data')) }}",
         "{{ suspend_signal_fk() }}",
     ],
@@ -58,17 +60,18 @@ unpivoted as (
 
     select
         statistics.bucket_start,
-        statistics.variable || '_' || stat.name as signal_name,
-        stat.value
+        stat.value,
+        statistics.variable || '_' || stat.name as signal_name
 
     from statistics
-    cross join lateral (
-        values
+    cross join
+        lateral (
+            values
             ('mean', statistics.mean),
             ('min', statistics.min),
             ('max', statistics.max),
             ('std', statistics.std)
-    ) as stat (name, value)
+        ) as stat (name, value)
     where stat.value is not null
 
 ),
@@ -81,7 +84,7 @@ final as (
         unpivoted.value
 
     from unpivoted
-    inner join signals on signals.name = unpivoted.signal_name
+    inner join signals on unpivoted.signal_name = signals.name
     -- Rows in primary-key order fill the index sequentially on insert.
     order by unpivoted.bucket_start, signals.id
 

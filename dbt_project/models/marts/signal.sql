@@ -6,6 +6,7 @@
     incremental_strategy='append',
     full_refresh=false,
     on_schema_change='fail',
+    pre_hook="{{ take_build_locks(build_lock_keys().signal, exclusive=true, what='the signal catalog') }}",
 ) }}
 
 with
@@ -19,12 +20,12 @@ catalog as (
 final as (
 
     select
-        id::integer as id,
-        (variable || '_' || stat)::text as name
+        catalog.id::integer as id,
+        (catalog.variable || '_' || catalog.stat)::text as name
 
     from catalog
     {% if is_incremental() %}
-    where id not in (select id from {{ this }})
+        where catalog.id not in (select existing.id from {{ this }} as existing)
     {% endif %}
 
 )

@@ -23,8 +23,9 @@ renamed as (
 final as (
 
     select * from renamed
-    where value is not null
-      and value not in ('NaN'::float8, 'Infinity'::float8, '-Infinity'::float8)
+    where
+        value is not null
+        and value not in ('NaN'::float8, 'Infinity'::float8, '-Infinity'::float8)
 
 )
 

@@ -1,6 +1,7 @@
 {#- Per bucket and variable, min <= mean <= max. A float average of equal values can land
-    one ulp beyond them, hence the 1e-12 relative slack. -#}
-{% test stats_are_ordered(model, signal_model) %}
+    one ulp beyond them, hence the 1e-12 relative slack. `catalog` is the signal catalog
+    seed, which names each signal id's variable and stat. -#}
+{% test stats_are_ordered(model, catalog) %}
 
 with
 
@@ -10,15 +11,9 @@ data as (
 
 ),
 
--- materialized: the regexes run on the 12 signals, not once per data row.
-signals as materialized (
+catalog as (
 
-    select
-        id,
-        {{ signal_variable('name') }} as variable,
-        {{ signal_stat('name') }} as stat
-
-    from {{ signal_model }}
+    select * from {{ catalog }}
 
 ),
 
@@ -26,20 +21,27 @@ pivoted as (
 
     select
         data."timestamp",
-        signals.variable,
-        max(data.value) filter (where signals.stat = 'mean') as mean,
-        max(data.value) filter (where signals.stat = 'min') as min,
-        max(data.value) filter (where signals.stat = 'max') as max
+        catalog.variable,
+        max(data.value) filter (where catalog.stat = 'mean') as mean,
+        max(data.value) filter (where catalog.stat = 'min') as min,
+        max(data.value) filter (where catalog.stat = 'max') as max
 
     from data
-    inner join signals on signals.id = data.signal_id
-    group by data."timestamp", signals.variable
+    inner join catalog on data.signal_id = catalog.id
+    group by data."timestamp", catalog.variable
+
+),
+
+final as (
+
+    select * from pivoted
+    where
+        min > mean + 1e-12 * abs(mean)
+        or mean > max + 1e-12 * abs(max)
+        or min > max
 
 )
 
-select * from pivoted
-where min > mean + 1e-12 * abs(mean)
-   or mean > max + 1e-12 * abs(max)
-   or min > max
+select * from final
 
 {% endtest %}

@@ -1,5 +1,6 @@
-{#- A standard deviation below zero (or NaN) means the statistics are wrong. -#}
-{% test std_is_non_negative(model, signal_model) %}
+{#- A standard deviation below zero (or NaN) means the statistics are wrong. `catalog` is
+    the signal catalog seed, which says which signal ids are a std. -#}
+{% test std_is_non_negative(model, catalog) %}
 
 with
 
@@ -11,14 +12,20 @@ data as (
 
 std_signals as (
 
-    select id from {{ signal_model }}
-    where name like '%\_std'
+    select id from {{ catalog }}
+    where stat = 'std'
+
+),
+
+final as (
+
+    select data.*
+    from data
+    inner join std_signals on data.signal_id = std_signals.id
+    where data.value < 0 or data.value = 'NaN'::float8
 
 )
 
-select data.*
-from data
-inner join std_signals on std_signals.id = data.signal_id
-where data.value < 0 or data.value = 'NaN'::float8
+select * from final
 
 {% endtest %}

@@ -1,8 +1,10 @@
 """The generated Fonte data: count, period, determinism, physical plausibility."""
+
 from __future__ import annotations
 
+import itertools
 import statistics
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from fonte_api.generator import CUT_IN, CUT_OUT, RATED_POWER, generate_rows
 from fonte_api.settings import GeneratorSettings
@@ -13,9 +15,9 @@ DEFAULT = GeneratorSettings()
 def test_default_period_is_ten_days_of_minutes_from_2024_05_20():
     rows = list(generate_rows(DEFAULT))
     assert len(rows) == 14_400
-    assert rows[0][0] == datetime(2024, 5, 20, tzinfo=timezone.utc)
-    assert rows[-1][0] == datetime(2024, 5, 29, 23, 59, tzinfo=timezone.utc)
-    steps = {b[0] - a[0] for a, b in zip(rows, rows[1:])}
+    assert rows[0][0] == datetime(2024, 5, 20, tzinfo=UTC)
+    assert rows[-1][0] == datetime(2024, 5, 29, 23, 59, tzinfo=UTC)
+    steps = {b[0] - a[0] for a, b in itertools.pairwise(rows)}
     assert steps == {timedelta(minutes=1)}
 
 
@@ -28,7 +30,7 @@ def test_same_seed_same_rows_other_seed_other_rows():
 
 
 def test_frequency_and_start_are_configurable():
-    settings = GeneratorSettings(start=datetime(2025, 1, 1, tzinfo=timezone.utc), days=0.5, freq_seconds=1)
+    settings = GeneratorSettings(start=datetime(2025, 1, 1, tzinfo=UTC), days=0.5, freq_seconds=1)
     rows = list(generate_rows(settings))
     assert len(rows) == 43_200
     assert rows[1][0] - rows[0][0] == timedelta(seconds=1)

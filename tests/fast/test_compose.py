@@ -1,4 +1,5 @@
 """docker-compose.yml cannot run here (no Docker engine): check its structure instead."""
+
 from __future__ import annotations
 
 import yaml
@@ -20,7 +21,8 @@ def test_services_ports_and_healthchecks():
         assert "test" in service["healthcheck"], name
     for name in ("fonte-db", "alvo-db"):
         image = services[name]["image"]
-        assert image.startswith("postgres:") and int(image.split(":")[1].split("-")[0]) >= 16
+        assert image.startswith("postgres:")
+        assert int(image.split(":")[1].split("-")[0]) >= 16
 
 
 def test_api_waits_for_a_healthy_database_and_reads_as_the_read_only_role():
@@ -40,4 +42,5 @@ def test_databases_and_roles_match_design():
     init = [v for v in fonte["volumes"] if "docker-entrypoint-initdb.d" in v]
     assert init, "fonte-db needs the init script that creates the roles"
     script = (REPO_ROOT / init[0].split(":")[0].lstrip("./")).read_text()
-    assert "create role fonte " in script.lower() and "default_transaction_read_only" in script
+    assert "create role fonte " in script.lower()
+    assert "default_transaction_read_only" in script

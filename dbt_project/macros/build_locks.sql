@@ -1,0 +1,99 @@
+{#- Overlapping `dbt build`s (a scheduled run and a manual rerun, two Dagster retries) take
+    turns instead of colliding. Each model that writes takes PostgreSQL advisory locks in
+    its own transaction, first thing: they are released by its commit or rollback, so a
+    crashed build never leaves one behind, and they hold whoever starts the build.
+
+      data     day runs: the table, shared, and each of their days, exclusive: builds of
+               the same or overlapping days take turns, builds of disjoint days run side
+               by side. Bulk runs (no vars, or more than 7 days, which suspend the foreign
+               key) take the table exclusive: they wait for every other build of `data`.
+      signal   the catalog, exclusive.
+      staging  the view's definition, exclusive (materializations/in_place_view.sql).
+
+    A build that must wait says so in its log, with the holder's pid, and waits at most
+    DBT_LOCK_WAIT_SECONDS (default 300) before failing with a clear message, having
+    changed nothing. The extractor's own locks (per staged day) are in another namespace. -#}
+
+{% macro build_lock_keys() -%}
+    {#- Two namespaces of pg_advisory_xact_lock(int, int): "WINB" for whole relations,
+        "WIND"+1 for days (a day's key is its number of days since 1900-01-01). -#}
+    {{ return({"relations": 1464421954, "days": 1464421957,
+               "data": 0, "staging_view": 1, "signal": 2}) }}
+{%- endmacro %}
+
+{% macro build_lock_wait_seconds() -%}
+    {%- set text = env_var('DBT_LOCK_WAIT_SECONDS', '300') | trim -%}
+    {%- if not modules.re.match('^[0-9]+$', text) or text | int < 1 -%}
+        {{ exceptions.raise_compiler_error("DBT_LOCK_WAIT_SECONDS must be a whole number of seconds, not '" ~ text ~ "'") }}
+    {%- endif -%}
+    {{ return(text | int) }}
+{%- endmacro %}
+
+{#- Pre-hook of `data`: lock what this run writes. -#}
+{% macro lock_run_days() -%}
+    {%- set window = day_window() -%}
+    {%- set keys = build_lock_keys() -%}
+    {%- if window is none or is_bulk_run() -%}
+        {{ take_build_locks(keys.data, exclusive=true, what="data (a bulk run replaces many days)") }}
+    {%- else -%}
+        {{ take_build_locks(keys.data, exclusive=false, window=window,
+                            what="data for " ~ window.first ~ (" to " ~ window.last if window.days > 1 else "")) }}
+    {%- endif -%}
+{%- endmacro %}
+
+{#- SQL that takes the lock on relation key `relation_key` (shared or exclusive) and, with a
+    window, the exclusive lock of each of its days, in a fixed order (relation, then days
+    ascending), so two builds can never wait for each other in a circle. Logs first when
+    another transaction holds one of them. -#}
+{% macro take_build_locks(relation_key, exclusive, what, window=none) -%}
+    {%- set keys = build_lock_keys() -%}
+    {%- set wait = build_lock_wait_seconds() -%}
+    {%- if execute -%}
+        {%- set holders = run_query(build_lock_holders_sql(relation_key, exclusive, window)) -%}
+        {%- for holder in holders.rows -%}
+            {{ log("waiting for another dbt build (pid " ~ holder[0] ~ ", started " ~ holder[1]
+                   ~ " UTC) that is writing " ~ what ~ "; waiting at most " ~ wait
+                   ~ " s (DBT_LOCK_WAIT_SECONDS)", info=true) }}
+        {%- endfor -%}
+    {%- endif -%}
+    do $windpipe_lock$
+    declare
+        previous_timeout text := current_setting('lock_timeout');
+        locked_day date;
+    begin
+        perform set_config('lock_timeout', '{{ wait }}s', true);
+        perform {{ 'pg_advisory_xact_lock' if exclusive else 'pg_advisory_xact_lock_shared' }}({{ keys.relations }}, {{ relation_key }});
+        {%- if window is not none %}
+        for locked_day in
+            select day::date from generate_series(date '{{ window.first }}', date '{{ window.last }}', interval '1 day') as day
+        loop
+            perform pg_advisory_xact_lock({{ keys.days }}, locked_day - date '1900-01-01');
+        end loop;
+        {%- endif %}
+        perform set_config('lock_timeout', previous_timeout, true);
+    exception when lock_not_available then
+        raise exception 'gave up waiting for the lock on %: another dbt build held it for more than {{ wait }} s (DBT_LOCK_WAIT_SECONDS); this build changed nothing, run it again once the other one has finished',
+            '{{ what }}';
+    end
+    $windpipe_lock$
+{%- endmacro %}
+
+{#- Other transactions holding a lock that the request would wait for: pid and start time. -#}
+{% macro build_lock_holders_sql(relation_key, exclusive, window) -%}
+    {%- set keys = build_lock_keys() -%}
+    with wanted (classid, objid, exclusive) as (
+        select {{ keys.relations }}::oid, {{ relation_key }}::oid, {{ 'true' if exclusive else 'false' }}
+        {%- if window is not none %}
+        union all
+        select {{ keys.days }}::oid, (day::date - date '1900-01-01')::oid, true
+        from generate_series(date '{{ window.first }}', date '{{ window.last }}', interval '1 day') as day
+        {%- endif %}
+    )
+    select distinct activity.pid, to_char(activity.xact_start at time zone 'UTC', 'YYYY-MM-DD HH24:MI:SS')
+    from pg_locks as locks
+    inner join wanted on locks.classid = wanted.classid and locks.objid = wanted.objid
+    inner join pg_stat_activity as activity on locks.pid = activity.pid
+    where locks.locktype = 'advisory' and locks.objsubid = 2 and locks.granted
+      and locks.pid <> pg_backend_pid()
+      and (wanted.exclusive or locks.mode = 'ExclusiveLock')
+{%- endmacro %}

@@ -1,0 +1,82 @@
+"""Stage a range of days from the Fonte API into Alvo: the extractor without its command line.
+
+`extract_days` is what `python -m extract` and the Dagster extraction asset both call. It
+returns one result per day and raises `ExtractError` (or `UnknownColumns`) with a one-line
+reason; printing, progress bars and exit codes belong to the callers.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+
+import psycopg
+
+from pipeline_settings import AlvoSettings
+
+from .client import FonteClient
+from .days import day_windows
+from .errors import ExtractError, UnknownColumns, first_line
+from .loader import NoRows, ensure_staging, load_day
+from .prefetch import Prefetcher
+
+DEFAULT_COLUMNS = ("wind_speed", "power")
+
+
+@dataclass(frozen=True)
+class DayResult:
+    day: date
+    columns: list[str]
+    rows: int  # samples (timestamps) staged
+    values: int  # staging rows written: samples x columns
+    seconds: float
+
+
+def extract_days(
+    first_day: date,
+    last_day: date,
+    columns: list[str],
+    client: FonteClient,
+    alvo: AlvoSettings,
+    on_day: Callable[[DayResult], None] | None = None,
+) -> list[DayResult]:
+    """Stage each day, one transaction per day; days finished before a failure stay staged."""
+    catalog = client.catalog()
+    unknown = [c for c in columns if c not in catalog.columns]
+    if unknown:
+        raise UnknownColumns(unknown, catalog.columns)
+    windows = day_windows(first_day, last_day)
+    missing = [w.day for w in windows if not catalog.covers(w.start, w.end)]
+    if missing:
+        raise ExtractError(f"no data for {missing[0]} in Fonte; {catalog.describe_period()}")
+
+    try:
+        conn = psycopg.connect(**alvo.connect_kwargs(), connect_timeout=10, autocommit=True)
+    except psycopg.OperationalError as exc:
+        raise ExtractError(f"cannot connect to Alvo at {alvo.describe()}: {first_line(exc)}") from exc
+    results = []
+    with conn:
+        ensure_staging(conn)
+        with Prefetcher(client, windows, columns) as prefetcher:
+            started = time.perf_counter()
+            for stream in prefetcher:
+                day = stream.window.day
+                try:
+                    loaded = load_day(
+                        conn, stream.window.start, stream.window.end, columns, stream.header, stream.body()
+                    )
+                except NoRows:
+                    raise ExtractError(f"no data for {day} in Fonte; {catalog.describe_period()}") from None
+                except psycopg.OperationalError as exc:
+                    raise ExtractError(f"lost Alvo while loading {day}: {first_line(exc)}") from exc
+                except psycopg.Error as exc:
+                    raise ExtractError(f"Alvo refused the load of {day}: {first_line(exc)}") from exc
+                now = time.perf_counter()
+                result = DayResult(day, list(columns), loaded.rows, loaded.values, now - started)
+                started = now
+                results.append(result)
+                if on_day is not None:
+                    on_day(result)
+    return results

@@ -1,0 +1,64 @@
+"""The independent computation every Alvo number is checked against: 10-minute statistics
+computed in Python from the same Fonte rows, with buckets from epoch seconds (not date_bin)
+and statistics from the standard library (not PostgreSQL)."""
+
+from __future__ import annotations
+
+import math
+import statistics
+from collections import defaultdict
+from datetime import UTC, datetime, timedelta
+
+VARIABLES = ("wind_speed", "power", "ambient_temperature")
+TEN_MINUTES = 600
+
+
+def day_bounds(day: str):
+    start = datetime.fromisoformat(day).replace(tzinfo=UTC)
+    return start, start + timedelta(days=1)
+
+
+def expected_statistics(samples):
+    """{(bucket_start, '<variable>_<stat>'): value} from (timestamp, variable, value) samples.
+
+    Buckets are computed from epoch seconds ([k*600, (k+1)*600)), not with date_bin.
+    """
+    groups = defaultdict(list)
+    for ts, variable, value in samples:
+        start = datetime.fromtimestamp(math.floor(ts.timestamp() / TEN_MINUTES) * TEN_MINUTES, UTC)
+        groups[start, variable].append(value)
+    result = {}
+    for (start, variable), values in groups.items():
+        result[start, f"{variable}_mean"] = statistics.mean(values)
+        result[start, f"{variable}_min"] = min(values)
+        result[start, f"{variable}_max"] = max(values)
+        if len(values) > 1:
+            result[start, f"{variable}_std"] = statistics.stdev(values)
+    return result
+
+
+def fonte_samples(stack, day, variables=VARIABLES):
+    start, end = day_bounds(day)
+    with stack.fonte_owner() as conn:
+        rows = conn.execute(
+            f"select timestamp, {', '.join(variables)} from data where timestamp >= %s and timestamp < %s", (start, end)
+        ).fetchall()
+    return [(row[0], v, row[i + 1]) for row in rows for i, v in enumerate(variables)]
+
+
+def alvo_statistics(stack, day):
+    start, end = day_bounds(day)
+    with stack.alvo() as conn:
+        rows = conn.execute(
+            "select d.timestamp, s.name, d.value from data d join signal s on s.id = d.signal_id "
+            "where d.timestamp >= %s and d.timestamp < %s",
+            (start, end),
+        ).fetchall()
+    return {(ts, name): value for ts, name, value in rows}
+
+
+def assert_matches(actual, expected):
+    assert set(actual) == set(expected)
+    for key, value in expected.items():
+        assert not math.isnan(actual[key]), key
+        assert math.isclose(actual[key], value, rel_tol=1e-9, abs_tol=1e-12), (key, actual[key], value)

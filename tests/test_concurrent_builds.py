@@ -1,0 +1,144 @@
+"""Overlapping `dbt build`s: they take turns, all succeed, and the result is a clean run's.
+
+Each build runs in the dbt project folder with the same target path, as three people (or a
+schedule and a person) would start them.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import threading
+import time
+from datetime import date, timedelta
+
+import psycopg
+import pytest
+
+from devstack.config import REPO_ROOT
+
+from .expected import VARIABLES, alvo_statistics, assert_matches, expected_statistics, fonte_samples
+
+# The advisory-lock keys of macros/build_locks.sql: relations namespace, days namespace.
+RELATIONS, DAYS, DATA = 1464421954, 1464421957, 0
+
+
+@pytest.fixture(scope="module")
+def staged(pipeline_stack):
+    result = pipeline_stack.extract("2024-05-21", "--to", "2024-05-24", "--columns", *VARIABLES)
+    assert result.returncode == 0, result.stderr
+    first = pipeline_stack.dbt("build", "--vars", "day: 2024-05-22")  # creates the tables
+    assert first.returncode == 0, first.stdout[-3000:]
+    return pipeline_stack
+
+
+def start_builds(stack, *var_sets: str) -> list[subprocess.Popen]:
+    return [
+        subprocess.Popen(
+            stack.dbt_command("build", "--vars", variables),
+            cwd=REPO_ROOT / "dbt_project",
+            env=stack.process_env(**stack.dbt_env),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        for variables in var_sets
+    ]
+
+
+def finish(builds: list[subprocess.Popen]) -> list[str]:
+    outputs = [build.communicate(timeout=300)[0] for build in builds]
+    for build, output in zip(builds, outputs, strict=True):
+        assert build.returncode == 0, output[-4000:]
+    return outputs
+
+
+def data_rows(stack, first: date, last: date):
+    with stack.alvo() as conn:
+        return conn.execute(
+            "select timestamp, signal_id, value from data where timestamp >= %s and timestamp < %s order by 1, 2",
+            (first, last + timedelta(days=1)),
+        ).fetchall()
+
+
+def assert_clean(stack, *days: str):
+    """Every value of these days equals Python's, as after one clean build."""
+    for day in days:
+        assert_matches(alvo_statistics(stack, day), expected_statistics(fonte_samples(stack, day)))
+
+
+@pytest.mark.parametrize("how_many", [2, 3])
+def test_concurrent_builds_of_the_same_day_all_succeed(staged, how_many):
+    with staged.alvo() as conn:
+        conn.execute("delete from data where timestamp >= '2024-05-23' and timestamp < '2024-05-24'")
+    finish(start_builds(staged, *["day: 2024-05-23"] * how_many))
+    rows = data_rows(staged, date(2024, 5, 23), date(2024, 5, 23))
+    assert len(rows) == 144 * 12  # no duplicate, no missing bucket
+    assert_clean(staged, "2024-05-23")
+
+
+def test_a_day_build_inside_a_running_range_build_both_succeed(staged):
+    finish(start_builds(staged, "{start_day: 2024-05-21, end_day: 2024-05-24}", "day: 2024-05-23"))
+    concurrent = data_rows(staged, date(2024, 5, 21), date(2024, 5, 24))
+    assert len(concurrent) == 4 * 144 * 12
+    assert_clean(staged, "2024-05-21", "2024-05-22", "2024-05-23", "2024-05-24")
+    finish(start_builds(staged, "{start_day: 2024-05-21, end_day: 2024-05-24}"))
+    assert data_rows(staged, date(2024, 5, 21), date(2024, 5, 24)) == concurrent
+
+
+def test_readers_never_miss_the_staging_view_and_an_unchanged_view_is_kept(staged):
+    def view_oid():
+        with staged.alvo() as conn:
+            return conn.execute("select 'staging.stg_fonte__data'::regclass::oid").fetchone()[0]
+
+    before = view_oid()
+    errors, reads = [], []
+    stop = threading.Event()
+
+    def read_forever():
+        with staged.alvo() as conn:
+            while not stop.is_set():
+                try:
+                    reads.append(conn.execute("select count(*) from staging.stg_fonte__data").fetchone()[0])
+                except psycopg.Error as exc:
+                    errors.append(str(exc))
+                time.sleep(0.01)
+
+    reader = threading.Thread(target=read_forever)
+    reader.start()
+    try:
+        finish(start_builds(staged, "day: 2024-05-22", "day: 2024-05-24", "day: 2024-05-22"))
+    finally:
+        stop.set()
+        reader.join()
+    assert errors == []
+    assert len(reads) > 10
+    assert view_oid() == before  # not dropped and created again
+
+
+def test_a_build_that_cannot_get_the_lock_fails_clearly_and_changes_nothing(staged):
+    day = date(2024, 5, 22)  # built by the fixture
+    before = data_rows(staged, day, day)
+    assert before
+    with staged.alvo() as holder, holder.transaction():
+        holder_pid = holder.info.backend_pid
+        # Another build of that day, as far as the lock is concerned.
+        holder.execute("select pg_advisory_xact_lock_shared(%s, %s)", (RELATIONS, DATA))
+        holder.execute("select pg_advisory_xact_lock(%s, %s - date '1900-01-01')", (DAYS, day))
+        started = time.monotonic()
+        result = staged.dbt("build", "--vars", f"day: {day}", DBT_LOCK_WAIT_SECONDS="2")
+        waited = time.monotonic() - started
+    assert result.returncode != 0
+    assert f"waiting for another dbt build (pid {holder_pid}" in result.stdout
+    assert f"that is writing data for {day}; waiting at most 2 s (DBT_LOCK_WAIT_SECONDS)" in result.stdout
+    assert (
+        f"gave up waiting for the lock on data for {day}: another dbt build held it for more than 2 s "
+        "(DBT_LOCK_WAIT_SECONDS); this build changed nothing" in result.stdout
+    )
+    assert waited < 60
+    assert data_rows(staged, day, day) == before
+
+
+def test_the_lock_wait_must_be_a_whole_number_of_seconds(staged):
+    result = staged.dbt("build", "--vars", "day: 2024-05-24", "--select", "data", DBT_LOCK_WAIT_SECONDS="soon")
+    assert result.returncode != 0
+    assert "DBT_LOCK_WAIT_SECONDS must be a whole number of seconds, not 'soon'" in result.stdout
