@@ -11,7 +11,7 @@ DOCS_PORT ?= 8080
 -include .env
 export
 
-.PHONY: demo test test-fast lint format up down status docs bench install clean
+.PHONY: demo test test-fast lint format up down status docs dagster bench install clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -59,6 +59,10 @@ format: $(STAMP)
 
 docs: up
 	cd dbt_project && PATH="$(CURDIR)/$(BIN):$$PATH" dbt docs generate && PATH="$(CURDIR)/$(BIN):$$PATH" dbt docs serve --port $(DOCS_PORT) --no-browser
+
+# The Dagster UI and daemon on 127.0.0.1:$(DAGSTER_PORT) (default 3000), over the local stack.
+dagster: up
+	$(BIN)/python -m orchestration.serve
 
 bench: $(STAMP)
 	$(BIN)/python -m bench

@@ -181,8 +181,31 @@ def up(config: StackConfig) -> list[str]:
     ]
 
 
+def dagster_pid(config: StackConfig) -> int | None:
+    """The PID of `make dagster` (orchestration/serve.py) if it runs for this stack."""
+    try:
+        pid = int((config.home / "dagster.pid").read_text().strip())
+        process = psutil.Process(pid)
+        if process.status() != psutil.STATUS_ZOMBIE and "orchestration.serve" in " ".join(process.cmdline()):
+            return pid
+    except (OSError, ValueError, psutil.Error):
+        pass
+    return None
+
+
+def stop_dagster(config: StackConfig) -> str | None:
+    pid = dagster_pid(config)
+    if not pid:
+        return None
+    _stop_pid(pid, timeout=60)  # it stops its whole process group first
+    return f"Dagster stopped (pid {pid})"
+
+
 def down(config: StackConfig) -> list[str]:
     lines = []
+    stopped = stop_dagster(config)
+    if stopped:
+        lines.append(stopped)
     pid = api_pid(config)
     if pid:
         _stop_pid(pid)

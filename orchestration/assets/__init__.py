@@ -1,0 +1,1 @@
+"""The pipeline's assets: extraction, the dbt models, the report."""

@@ -1,0 +1,22 @@
+"""The code location: `dagster dev -m orchestration.definitions` (or `make dagster`).
+
+No `from __future__ import annotations` here: Dagster reads the asset functions'
+annotations at load time and does not resolve strings.
+"""
+
+from dagster import Definitions, in_process_executor
+
+from .assets.extraction import fonte_data
+from .assets.transformation import windpipe_dbt_models
+from .resources import alvo_from_env, dbt_from_env, fonte_api_from_env
+from .schedules import daily_pipeline, nightly_previous_day
+
+defs = Definitions(
+    assets=[fonte_data, windpipe_dbt_models],
+    jobs=[daily_pipeline],
+    schedules=[nightly_previous_day],
+    resources={"fonte_api": fonte_api_from_env(), "alvo": alvo_from_env(), "dbt": dbt_from_env()},
+    # One process per run: a step per process would load the code (and dbt's manifest)
+    # once per step, for a pipeline whose steps are three.
+    executor=in_process_executor,
+)

@@ -1,0 +1,76 @@
+"""The Fonte API, Alvo and dbt as Dagster resources, with the CLI's variables and defaults.
+
+A field whose variable is set is bound with `EnvVar`, so the UI shows the variable's name
+and never its value; a field whose variable is unset takes the documented default from
+`pipeline_settings` (an `EnvVar` of an unset variable would fail the run instead).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+from dagster import ConfigurableResource, EnvVar
+from dagster_dbt import DbtCliResource
+
+from extract.client import FonteClient
+from pipeline_settings import (
+    ALVO_VARIABLES,
+    API_TOKEN_VARIABLE,
+    API_URL_VARIABLE,
+    DEFAULT_ALVO,
+    DEFAULT_API_URL,
+    AlvoSettings,
+)
+
+from .dbt_manifest import DBT_PROJECT
+
+# dbt from this interpreter's environment (the venv, or the image's Python): `dagster`
+# started without activating the venv does not have it on PATH.
+DBT_EXECUTABLE = Path(sys.executable).parent / "dbt"
+
+
+def from_env(variable: str, default):
+    return EnvVar(variable) if os.environ.get(variable) else default
+
+
+class FonteApiResource(ConfigurableResource):
+    """The Fonte API, as the extractor reaches it."""
+
+    url: str = DEFAULT_API_URL
+    token: str | None = None
+
+    def client(self) -> FonteClient:
+        return FonteClient(self.url, token=self.token or None)
+
+
+class AlvoResource(ConfigurableResource):
+    """Alvo, as the pipeline's role (owner of staging and the marts)."""
+
+    host: str = DEFAULT_ALVO.host
+    port: int = DEFAULT_ALVO.port
+    user: str = DEFAULT_ALVO.user
+    password: str = DEFAULT_ALVO.password
+    dbname: str = DEFAULT_ALVO.dbname
+
+    def settings(self) -> AlvoSettings:
+        return AlvoSettings(host=self.host, port=self.port, user=self.user, password=self.password, dbname=self.dbname)
+
+
+def fonte_api_from_env() -> FonteApiResource:
+    return FonteApiResource(
+        url=from_env(API_URL_VARIABLE, DEFAULT_API_URL), token=from_env(API_TOKEN_VARIABLE, None)
+    )
+
+
+def alvo_from_env() -> AlvoResource:
+    fields = {field: from_env(variable, getattr(DEFAULT_ALVO, field)) for field, variable in ALVO_VARIABLES.items()}
+    if isinstance(fields["port"], EnvVar):
+        fields["port"] = EnvVar.int(ALVO_VARIABLES["port"])
+    return AlvoResource(**fields)
+
+
+def dbt_from_env() -> DbtCliResource:
+    # profiles.yml in the project reads ALVO_* itself, with the same defaults.
+    return DbtCliResource(project_dir=DBT_PROJECT, dbt_executable=str(DBT_EXECUTABLE))

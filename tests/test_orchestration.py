@@ -1,0 +1,253 @@
+"""Dagster runs the pipeline by day partition: real Dagster, real dbt, the session's stack.
+
+In-process runs use `dagster.materialize` with the resources pointed at this module's Alvo
+database; the documented CLI commands (`dagster asset materialize ...`) run as a user would
+run them.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import threading
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+from dagster import AssetKey, DagsterInstance, build_schedule_context, materialize
+
+from devstack.config import REPO_ROOT, VENV_BIN
+from orchestration.assets.extraction import fonte_data
+from orchestration.assets.transformation import windpipe_dbt_models
+from orchestration.dbt_manifest import DBT_PROJECT_DIR, prepare, project_hash
+from orchestration.resources import AlvoResource, FonteApiResource, dbt_from_env
+from orchestration.schedules import nightly_previous_day
+
+from .expected import VARIABLES, alvo_statistics, assert_matches, expected_statistics, fonte_samples
+
+DATA = AssetKey("data")
+
+
+@pytest.fixture(scope="module")
+def dagster_stack(pipeline_stack):
+    """The stack, with this process's environment pointing at it (dbt, run by dagster-dbt as a
+    subprocess, reads ALVO_* from there)."""
+    with pytest.MonkeyPatch.context() as patch:
+        for name, value in pipeline_stack.process_env().items():
+            patch.setenv(name, value)
+        yield pipeline_stack
+
+
+def resources(stack) -> dict:
+    alvo = stack.alvo_settings
+    return {
+        "fonte_api": FonteApiResource(url=stack.api_url),
+        "alvo": AlvoResource(
+            host=alvo.host, port=alvo.port, user=alvo.user, password=alvo.password, dbname=alvo.dbname
+        ),
+        "dbt": dbt_from_env(),
+    }
+
+
+def run(stack, partition: str, selection=None):
+    return materialize(
+        [fonte_data, windpipe_dbt_models],
+        resources=resources(stack),
+        partition_key=partition,
+        instance=DagsterInstance.ephemeral(),
+        selection=selection,
+        raise_on_error=False,
+    )
+
+
+def checks(result) -> dict[str, tuple[bool, str]]:
+    """check name -> (passed, severity)."""
+    return {e.check_name: (e.passed, e.severity.value) for e in result.get_asset_check_evaluations()}
+
+
+def assert_day_equals_python(stack, day: str) -> None:
+    assert_matches(alvo_statistics(stack, day), expected_statistics(fonte_samples(stack, day)))
+
+
+def data_rows(stack, day: str):
+    start = datetime.fromisoformat(day).replace(tzinfo=UTC)
+    with stack.alvo() as conn:
+        return conn.execute(
+            "select timestamp, signal_id, value from data where timestamp >= %s and timestamp < %s order by 1, 2",
+            (start, start + timedelta(days=1)),
+        ).fetchall()
+
+
+def dagster_cli(stack, *args: str, timeout: float = 300) -> subprocess.CompletedProcess:
+    """`.venv/bin/dagster ...` as a user runs it without activating the venv: no dbt on PATH."""
+    return subprocess.run(
+        [str(VENV_BIN / "dagster"), *args],
+        cwd=REPO_ROOT,
+        env=stack.process_env(PATH="/usr/bin:/bin"),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+
+
+def test_one_partition_in_process_equals_the_cli_path_and_every_check_passes(dagster_stack):
+    result = run(dagster_stack, "2024-05-24")
+    assert result.success
+    materialized = {e.asset_key for e in result.get_asset_materialization_events()}
+    assert {AssetKey(["raw", "fonte_data"]), AssetKey(["staging", "stg_fonte__data"]), DATA} <= materialized
+    evaluations = checks(result)
+    assert len(evaluations) >= 10
+    assert all(passed for passed, _ in evaluations.values()), evaluations
+    through_dagster = data_rows(dagster_stack, "2024-05-24")
+    assert len(through_dagster) == 144 * 12
+    assert_matches(
+        alvo_statistics(dagster_stack, "2024-05-24"), expected_statistics(fonte_samples(dagster_stack, "2024-05-24"))
+    )
+
+    # The CLI pair for the same day replaces it with exactly the same rows.
+    assert dagster_stack.extract("2024-05-24", "--columns", *VARIABLES).returncode == 0
+    assert dagster_stack.dbt("build", "--vars", "day: 2024-05-24").returncode == 0
+    assert data_rows(dagster_stack, "2024-05-24") == through_dagster
+
+
+def test_a_range_is_one_run_with_one_extraction_and_one_dbt_build(dagster_stack):
+    before = data_rows(dagster_stack, "2024-05-24")
+    result = dagster_cli(
+        dagster_stack,
+        "asset",
+        "materialize",
+        "-m",
+        "orchestration.definitions",
+        "--select",
+        "*",
+        "--partition-range",
+        "2024-05-25...2024-05-27",
+    )
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output[-4000:]
+    assert len(re.findall(r"RUN_START", output)) == 1
+    assert len(re.findall(r"Running dbt command: `\S*dbt build", output)) == 1
+    assert '"start_day": "2024-05-25", "end_day": "2024-05-27"' in output
+    assert len(re.findall(r"STEP_START - Started execution of step \"raw__fonte_data\"", output)) == 1
+    for day in ("2024-05-25", "2024-05-26", "2024-05-27"):
+        assert f"{day}  wind_speed,power,ambient_temperature  1440 rows" in output
+        assert_day_equals_python(dagster_stack, day)
+    assert data_rows(dagster_stack, "2024-05-24") == before  # other days untouched
+
+
+def test_a_failing_warn_check_does_not_fail_the_run(dagster_stack):
+    # The models alone, for a day never extracted: the warn test reports it, the run goes on.
+    result = run(dagster_stack, "2024-05-29", selection="staging/stg_fonte__data*")
+    assert result.success
+    assert checks(result)["every_requested_day_is_staged"] == (False, "WARN")
+
+
+def test_a_failing_error_check_blocks_the_models_downstream(dagster_stack):
+    assert dagster_stack.extract("2024-05-28", "--columns", *VARIABLES).returncode == 0
+    with dagster_stack.alvo() as conn:
+        conn.execute(
+            "insert into raw.fonte_data (timestamp, variable, value) values ('2024-05-28T12:00:00Z', 'gust', 1)"
+        )
+    try:
+        result = run(dagster_stack, "2024-05-28", selection="staging/stg_fonte__data*")
+    finally:
+        with dagster_stack.alvo() as conn:
+            conn.execute("delete from raw.fonte_data where variable = 'gust'")
+    assert not result.success
+    source_check = next(name for name in checks(result) if name.startswith("source_accepted_values_fonte"))
+    assert checks(result)[source_check] == (False, "ERROR")
+    materialized = {e.asset_key for e in result.get_asset_materialization_events()}
+    assert DATA not in materialized
+    assert AssetKey(["staging", "stg_fonte__data"]) not in materialized
+    assert data_rows(dagster_stack, "2024-05-28") == []
+
+
+def test_a_day_without_data_fails_with_the_extractors_message_and_changes_nothing(dagster_stack):
+    with dagster_stack.alvo() as conn:
+        staged_before = conn.execute("select count(*), max(_loaded_at) from raw.fonte_data").fetchone()
+        data_before = conn.execute("select count(*) from data").fetchone()
+    result = dagster_cli(
+        dagster_stack,
+        "asset",
+        "materialize",
+        "-m",
+        "orchestration.definitions",
+        "--select",
+        "*",
+        "--partition",
+        "2024-05-30",
+    )
+    output = result.stdout + result.stderr
+    assert result.returncode != 0
+    assert (
+        "extraction of 2024-05-30..2024-05-30 failed: no data for 2024-05-30 in Fonte; "
+        "Fonte covers 2024-05-20T00:00:00+00:00 to 2024-05-29T23:59:00+00:00" in output
+    )
+    with dagster_stack.alvo() as conn:
+        assert conn.execute("select count(*), max(_loaded_at) from raw.fonte_data").fetchone() == staged_before
+        assert conn.execute("select count(*) from data").fetchone() == data_before
+
+
+def test_the_same_partition_twice_at_once_leaves_one_copy(dagster_stack):
+    results = []
+
+    def one_run():
+        results.append(run(dagster_stack, "2024-05-21"))
+
+    runs = [threading.Thread(target=one_run) for _ in range(2)]
+    for thread in runs:
+        thread.start()
+    for thread in runs:
+        thread.join()
+    assert [r.success for r in results] == [True, True]
+    assert len(data_rows(dagster_stack, "2024-05-21")) == 144 * 12
+    with dagster_stack.alvo() as conn:
+        staged = conn.execute(
+            "select count(*), count(distinct (timestamp, variable)) from raw.fonte_data "
+            "where timestamp >= '2024-05-21' and timestamp < '2024-05-22'"
+        ).fetchone()
+    assert staged == (1440 * 3, 1440 * 3)
+    assert_matches(
+        alvo_statistics(dagster_stack, "2024-05-21"), expected_statistics(fonte_samples(dagster_stack, "2024-05-21"))
+    )
+
+
+def test_the_schedule_asks_for_the_previous_utc_day():
+    for tick, expected in [
+        (datetime(2024, 5, 24, 1, 30, tzinfo=UTC), "2024-05-23"),
+        (datetime(2024, 6, 1, 1, 30, tzinfo=UTC), "2024-05-31"),
+        (datetime(2025, 1, 1, 1, 30, tzinfo=UTC), "2024-12-31"),
+    ]:
+        request = nightly_previous_day(build_schedule_context(scheduled_execution_time=tick))
+        assert request.partition_key == expected
+    assert nightly_previous_day.default_status.value == "STOPPED"
+
+
+def test_definitions_validate(dagster_stack):
+    result = dagster_cli(dagster_stack, "definitions", "validate", "-m", "orchestration.definitions")
+    assert result.returncode == 0, (result.stdout + result.stderr)[-3000:]
+    assert "All code locations passed validation" in result.stdout + result.stderr
+
+
+def test_a_missing_or_stale_manifest_is_made_again(tmp_path):
+    project = tmp_path / "dbt_project"
+    shutil.copytree(DBT_PROJECT_DIR, project, ignore=shutil.ignore_patterns("target", "logs"))
+    from dagster_dbt import DbtProject
+
+    copy = DbtProject(project_dir=project, target_path="target/dagster")
+    manifest = prepare(copy)  # a fresh clone: no manifest yet
+    assert manifest.exists()
+    first = manifest.stat().st_mtime_ns
+    assert prepare(copy).stat().st_mtime_ns == first  # current: not parsed again
+    model = project / "models" / "marts" / "signal.sql"
+    model.write_text(model.read_text() + "\n-- changed\n")
+    assert project_hash(project) != (project / "target" / "dagster" / "project-hash.txt").read_text()
+    assert prepare(copy).stat().st_mtime_ns != first  # stale: parsed again
+
+
+def test_first_partition_is_the_first_day_of_fontes_default_period():
+    from orchestration.partitions import DAILY
+
+    assert DAILY.get_first_partition_key() == "2024-05-20"
+    assert date.fromisoformat(DAILY.get_last_partition_key()) >= date(2024, 5, 29)
