@@ -59,7 +59,12 @@ def prepare(project: DbtProject = DBT_PROJECT) -> Path:
         dbt = Path(sys.executable).parent / "dbt"
         env = {**os.environ, "DBT_TARGET_PATH": str(target), "DBT_LOG_PATH": str(target)}
         result = subprocess.run(
-            [str(dbt), "parse", "--quiet"], cwd=project.project_dir, env=env, capture_output=True, text=True, check=False
+            [str(dbt), "parse", "--quiet"],
+            cwd=project.project_dir,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
         )
         if result.returncode != 0:
             raise DbtProjectError(f"dbt parse failed:\n{(result.stdout + result.stderr)[-3000:]}")

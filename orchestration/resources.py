@@ -59,9 +59,7 @@ class AlvoResource(ConfigurableResource):
 
 
 def fonte_api_from_env() -> FonteApiResource:
-    return FonteApiResource(
-        url=from_env(API_URL_VARIABLE, DEFAULT_API_URL), token=from_env(API_TOKEN_VARIABLE, None)
-    )
+    return FonteApiResource(url=from_env(API_URL_VARIABLE, DEFAULT_API_URL), token=from_env(API_TOKEN_VARIABLE, None))
 
 
 def alvo_from_env() -> AlvoResource:

@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -52,10 +53,8 @@ def stop_group(process: subprocess.Popen, timeout: float = STOP_SECONDS) -> None
     """SIGINT to `dagster dev` (it stops its children), then whatever is left in its group."""
     group = process.pid  # the leader of its own session and group
     members = {p.pid: p for p in _group_members(group)}
-    try:
+    with contextlib.suppress(psutil.Error):  # it may have exited already
         members.update({p.pid: p for p in psutil.Process(process.pid).children(recursive=True)})
-    except psutil.Error:
-        pass
     members = list(members.values())
     if process.poll() is None:
         process.send_signal(signal.SIGINT)

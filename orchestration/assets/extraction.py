@@ -10,8 +10,8 @@ one transaction, so a failed run leaves the days it did not finish as they were.
 from dagster import AssetExecutionContext, Failure, MaterializeResult, asset
 
 from extract.errors import ExtractError
-from extract.pipeline import extract_days
 from extract.names import SCHEMA, TABLE
+from extract.pipeline import extract_days
 from fonte_api.models import VARIABLES
 
 from ..partitions import DAILY, ONE_RUN_PER_BACKFILL, run_days
@@ -55,4 +55,3 @@ def fonte_data(context: AssetExecutionContext, fonte_api: FonteApiResource, alvo
             "staged_rows": sum(r.values for r in results),
         }
     )
-

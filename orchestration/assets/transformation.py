@@ -61,4 +61,3 @@ def windpipe_dbt_models(context: AssetExecutionContext, dbt: DbtCliResource):
         yield from dbt.cli(args, context=context, target_path=target).stream()
     finally:
         shutil.rmtree(target, ignore_errors=True)
-
