@@ -11,7 +11,7 @@ DOCS_PORT ?= 8080
 -include .env
 export
 
-.PHONY: demo test test-fast lint format up down status docs dagster bench install clean
+.PHONY: demo test test-fast lint format browser up down status docs dagster bench install clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -37,8 +37,20 @@ demo: up
 	$(BIN)/python -m demo $(DAY)
 
 # The whole suite on its own servers; the linters first, so a lint error fails CI too.
-test: lint
+test: lint browser
 	$(BIN)/python -m pytest
+
+# The browser tests drive Debian's chromium (Playwright cannot download its own browser
+# here). Installed when missing and we are root; otherwise those tests skip and say how.
+browser:
+	@if command -v chromium >/dev/null 2>&1; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	  echo "installing Debian's chromium for the browser tests (apt-get)"; \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
+	    || echo "could not install chromium: the browser tests will be skipped"; \
+	else \
+	  echo "no chromium and not root: the browser tests will be skipped (sudo apt-get install chromium)"; \
+	fi
 
 # Only the tests that need no server (pure functions, file checks): an answer in seconds.
 test-fast: $(STAMP)

@@ -31,6 +31,7 @@ from fonte_api.settings import GeneratorSettings
 
 from .limit import measure_limit
 from .measure import run
+from .orchestration import Orchestration, lock_row, orchestration_rows, unit_test_row
 
 RESULTS = REPO_ROOT / "bench" / "results.md"
 COLUMNS = ["wind_speed", "power"]
@@ -186,7 +187,7 @@ def measure_workload(bench: Bench, w: Workload) -> tuple[str, list[str]]:
     return line, api_lines
 
 
-def report_text(pg_version: str, lines: list[str], api_lines: list[str]) -> str:
+def report_text(pg_version: str, lines: list[str], api_lines: list[str], extra: dict[str, list[str]]) -> str:
     commit = (
         subprocess.run(
             ["git", "rev-parse", "--short", "HEAD"], cwd=REPO_ROOT, capture_output=True, text=True, check=False
@@ -216,11 +217,57 @@ def report_text(pg_version: str, lines: list[str], api_lines: list[str]) -> str:
             *api_lines,
             "",
         ]
+    report += [text for title, rows in extra.items() if rows for text in (title, "", *EXTRA_HEADERS[title], *rows, "")]
     return "\n".join(report)
 
 
+EXTRA_HEADERS = {
+    "Dagster against the CLI pair (seconds, median (min–max) of 3 runs):": [
+        "| work | CLI pair s | Dagster s | Dagster / CLI | target |",
+        "| --- | ---: | ---: | ---: | --- |",
+    ],
+    "dbt unit tests, skipped by production builds (seconds, median (min–max) of 3 runs):": [
+        "| build | without unit tests s | with unit tests s | saving s |",
+        "| --- | ---: | ---: | ---: |",
+    ],
+    "The build locks' own statements in a day's build (median of 3 runs):": [
+        "| build | dbt build s | lock statements | share |",
+        "| --- | ---: | ---: | ---: |",
+    ],
+}
+
+
+def measure_extras(bench: Bench, home: Path, only: tuple[str, ...]) -> dict[str, list[str]]:
+    """Dagster, unit tests and locks, on the default Fonte data."""
+    titles = list(EXTRA_HEADERS)
+    wanted = {
+        titles[0]: not only or any(o in "dagster" for o in only),
+        titles[1]: not only or any(o in "unit tests" for o in only),
+        titles[2]: not only or any(o in "locks" for o in only),
+    }
+    extras: dict[str, list[str]] = {title: [] for title in titles}
+    if not any(wanted.values()):
+        return extras
+    bench.reset_alvo()
+    orchestration = Orchestration(bench.env, home)
+    if wanted[titles[0]]:
+        click.echo("[dagster] one partition and a 10-day backfill, against the CLI pair ...")
+        extras[titles[0]] = orchestration_rows(orchestration)
+    if wanted[titles[1]]:
+        click.echo("[unit tests] a day's build with and without them ...")
+        extras[titles[1]] = [unit_test_row(orchestration)]
+    if wanted[titles[2]]:
+        click.echo("[locks] their statements in a day's build ...")
+        extras[titles[2]] = [lock_row(orchestration)]
+    return extras
+
+
 @click.command()
-@click.option("--only", multiple=True, help="Run only workloads whose name contains this text.")
+@click.option(
+    "--only",
+    multiple=True,
+    help="Run only workloads whose name contains this text (also: dagster, unit tests, locks).",
+)
 @click.option("--no-save", is_flag=True, help="Print the table without appending it to bench/results.md.")
 def main(only, no_save):
     """Measure extraction, dbt build and the pure-SQL limit for each workload."""
@@ -249,11 +296,12 @@ def main(only, no_save):
         if current != GeneratorSettings():
             click.echo("restoring the default Fonte data ...")
             bench.reseed(GeneratorSettings())
+        extras = measure_extras(bench, home, only)
     finally:
         stack.down(bench.config)
         shutil.rmtree(home, ignore_errors=True)
 
-    text = report_text(pg_version, lines, api_lines)
+    text = report_text(pg_version, lines, api_lines, extras)
     click.echo("\n" + text)
     if not no_save:
         if not RESULTS.exists():

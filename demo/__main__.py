@@ -7,6 +7,7 @@ API answering -> `python -m extract DAY` -> `dbt build --vars 'day: DAY'` -> the
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import time
@@ -23,6 +24,8 @@ from extract.days import utc_midnight
 from pipeline_settings import AlvoSettings, ApiSettings
 
 STATS = ("mean", "min", "max", "std")
+REPORTS = Path(os.environ.get("REPORTS_DIR") or "reports")
+REPORTS = (REPORTS if REPORTS.is_absolute() else REPO_ROOT / REPORTS).resolve()
 
 
 def _step(title: str) -> None:
@@ -119,7 +122,11 @@ def main(day: str) -> None:
     click.echo(f"(dbt build took {seconds:.1f} s)")
     _step(f"4. The 10-minute statistics of {day}, from Alvo")
     show_statistics(config.alvo_settings, the_day)
-    click.echo("\nThe stack is still running (make status). Stop it with: make down")
+    _step(f"5. The report of {day}: python -m report {day}")
+    _run([sys.executable, "-m", "report", day], REPO_ROOT, env)
+    html = REPORTS / f"{day}.html"
+    click.echo(f"\nOpen the report (it needs no network): {html}  (or file://{html})")
+    click.echo("The stack is still running (make status). Stop it with: make down")
 
 
 if __name__ == "__main__":

@@ -42,7 +42,7 @@ def _require_free(port: int, what: str, variable: str) -> None:
 # -- PostgreSQL ---------------------------------------------------------------------------
 
 
-def _provision_fonte(config: StackConfig) -> None:
+def provision_fonte(config: StackConfig) -> None:
     with pgcluster.admin_connect(config.fonte) as conn:
         pgcluster.ensure_role(conn, config.fonte_owner)
         pgcluster.ensure_role(conn, config.fonte_reader)
@@ -175,7 +175,7 @@ def _stop_pid(pid: int, timeout: float = 15) -> None:
 def up(config: StackConfig) -> list[str]:
     config.home.mkdir(parents=True, exist_ok=True)
     return [
-        _up_cluster(config.fonte, "FONTE_DB_URL", _provision_fonte, config),
+        _up_cluster(config.fonte, "FONTE_DB_URL", provision_fonte, config),
         _up_cluster(config.alvo, "ALVO_PORT", _provision_alvo, config),
         _up_api(config),
     ]

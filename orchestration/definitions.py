@@ -7,12 +7,13 @@ annotations at load time and does not resolve strings.
 from dagster import Definitions, in_process_executor
 
 from .assets.extraction import fonte_data
+from .assets.report import report
 from .assets.transformation import windpipe_dbt_models
 from .resources import alvo_from_env, dbt_from_env, fonte_api_from_env
 from .schedules import daily_pipeline, nightly_previous_day
 
 defs = Definitions(
-    assets=[fonte_data, windpipe_dbt_models],
+    assets=[fonte_data, windpipe_dbt_models, report],
     jobs=[daily_pipeline],
     schedules=[nightly_previous_day],
     resources={"fonte_api": fonte_api_from_env(), "alvo": alvo_from_env(), "dbt": dbt_from_env()},

@@ -16,11 +16,13 @@ from dagster_dbt import DbtCliResource
 
 from extract.client import FonteClient
 from pipeline_settings import (
+    ALVO_READER_VARIABLES,
     ALVO_VARIABLES,
     API_TOKEN_VARIABLE,
     API_URL_VARIABLE,
     DEFAULT_ALVO,
     DEFAULT_API_URL,
+    DEFAULT_READER,
     AlvoSettings,
 )
 
@@ -53,9 +55,17 @@ class AlvoResource(ConfigurableResource):
     user: str = DEFAULT_ALVO.user
     password: str = DEFAULT_ALVO.password
     dbname: str = DEFAULT_ALVO.dbname
+    # The read-only role, for readers of the marts (the report).
+    reader_user: str = DEFAULT_READER.user
+    reader_password: str = DEFAULT_READER.password
 
     def settings(self) -> AlvoSettings:
         return AlvoSettings(host=self.host, port=self.port, user=self.user, password=self.password, dbname=self.dbname)
+
+    def reader_settings(self) -> AlvoSettings:
+        return AlvoSettings(
+            host=self.host, port=self.port, user=self.reader_user, password=self.reader_password, dbname=self.dbname
+        )
 
 
 def fonte_api_from_env() -> FonteApiResource:
@@ -66,6 +76,8 @@ def alvo_from_env() -> AlvoResource:
     fields = {field: from_env(variable, getattr(DEFAULT_ALVO, field)) for field, variable in ALVO_VARIABLES.items()}
     if isinstance(fields["port"], EnvVar):
         fields["port"] = EnvVar.int(ALVO_VARIABLES["port"])
+    for field, variable in ALVO_READER_VARIABLES.items():
+        fields[f"reader_{field}"] = from_env(variable, getattr(DEFAULT_READER, field))
     return AlvoResource(**fields)
 
 

@@ -4,6 +4,7 @@ duplicated rows, and a rerun completing the work."""
 from __future__ import annotations
 
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, datetime, timedelta
 
 import psycopg
@@ -157,13 +158,16 @@ def test_staging_refuses_duplicate_timestamps(pipeline_stack):
 
 def test_api_without_its_database_answers_503_not_500(pipeline_stack, tmp_path):
     dead = f"postgresql://fonte:fonte@127.0.0.1:{reserve_port()}/fonte"
-    with ApiProcess(pipeline_stack.process_env(FONTE_DB_URL=dead), tmp_path / "api.log") as api:
-        health = requests.get(f"{api.url}/health", timeout=30)
-        assert health.status_code == 503
-        assert "Fonte database unavailable" in health.json()["detail"]
-        data = requests.get(
-            f"{api.url}/data", params={"start_timestamp": "2024-05-23", "end_timestamp": "2024-05-24"}, timeout=30
+    day = {"start_timestamp": "2024-05-23", "end_timestamp": "2024-05-24"}
+    # At once: each request waits out the pool's bounded connection wait before its 503.
+    with (
+        ApiProcess(pipeline_stack.process_env(FONTE_DB_URL=dead), tmp_path / "api.log") as api,
+        ThreadPoolExecutor(3) as pool,
+    ):
+        health, data, variables = pool.map(
+            lambda path: requests.get(f"{api.url}{path}", params=day, timeout=30),
+            ["/health", "/data", "/variables"],
         )
-        assert data.status_code == 503
-        assert "Fonte database unavailable" in data.json()["detail"]
-        assert requests.get(f"{api.url}/variables", timeout=30).status_code == 503
+    for response in (health, data, variables):
+        assert response.status_code == 503
+        assert "Fonte database unavailable" in response.json()["detail"]

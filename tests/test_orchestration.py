@@ -7,33 +7,45 @@ run them.
 
 from __future__ import annotations
 
+import contextlib
+import os
 import re
 import shutil
 import subprocess
 import threading
+import time
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 
+import psutil
 import pytest
+import requests
 from dagster import AssetKey, DagsterInstance, build_schedule_context, materialize
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
-from devstack.config import REPO_ROOT, VENV_BIN
+from devstack import stack
+from devstack.config import REPO_ROOT, VENV_BIN, load_config
+from devstack.ports import reserve_port
 from orchestration.assets.extraction import fonte_data
+from orchestration.assets.report import report
 from orchestration.assets.transformation import windpipe_dbt_models
 from orchestration.dbt_manifest import DBT_PROJECT_DIR, prepare, project_hash
 from orchestration.resources import AlvoResource, FonteApiResource, dbt_from_env
 from orchestration.schedules import nightly_previous_day
 
+from .browser import browser_page, is_blank
 from .expected import VARIABLES, alvo_statistics, assert_matches, expected_statistics, fonte_samples
 
 DATA = AssetKey("data")
 
 
 @pytest.fixture(scope="module")
-def dagster_stack(pipeline_stack):
+def dagster_stack(pipeline_stack, tmp_path_factory):
     """The stack, with this process's environment pointing at it (dbt, run by dagster-dbt as a
-    subprocess, reads ALVO_* from there)."""
+    subprocess, reads ALVO_* from there), and reports written to a temporary folder."""
+    reports = tmp_path_factory.mktemp("reports")
     with pytest.MonkeyPatch.context() as patch:
-        for name, value in pipeline_stack.process_env().items():
+        for name, value in pipeline_stack.process_env(REPORTS_DIR=str(reports)).items():
             patch.setenv(name, value)
         yield pipeline_stack
 
@@ -49,9 +61,9 @@ def resources(stack) -> dict:
     }
 
 
-def run(stack, partition: str, selection=None):
+def run(stack, partition: str, selection=None, with_report: bool = False):
     return materialize(
-        [fonte_data, windpipe_dbt_models],
+        [fonte_data, windpipe_dbt_models, *([report] if with_report else [])],
         resources=resources(stack),
         partition_key=partition,
         instance=DagsterInstance.ephemeral(),
@@ -83,7 +95,7 @@ def dagster_cli(stack, *args: str, timeout: float = 300) -> subprocess.Completed
     return subprocess.run(
         [str(VENV_BIN / "dagster"), *args],
         cwd=REPO_ROOT,
-        env=stack.process_env(PATH="/usr/bin:/bin"),
+        env=stack.process_env(PATH="/usr/bin:/bin", REPORTS_DIR=os.environ["REPORTS_DIR"]),
         capture_output=True,
         text=True,
         timeout=timeout,
@@ -251,3 +263,87 @@ def test_first_partition_is_the_first_day_of_fontes_default_period():
 
     assert DAILY.get_first_partition_key() == "2024-05-20"
     assert date.fromisoformat(DAILY.get_last_partition_key()) >= date(2024, 5, 29)
+
+
+def test_the_report_asset_writes_the_days_files_with_a_preview(dagster_stack):
+    result = run(dagster_stack, "2024-05-22", with_report=True)
+    assert result.success
+    [materialization] = [e for e in result.get_asset_materialization_events() if e.asset_key == AssetKey("report")]
+    metadata = materialization.materialization.metadata
+    html, png = Path(metadata["html"].value), Path(metadata["png"].value)
+    assert html == Path(os.environ["REPORTS_DIR"]) / "2024-05-22.html"
+    assert html.exists()
+    assert png.read_bytes().startswith(b"\x89PNG")
+    assert metadata["preview"].value.startswith("![2024-05-22](data:image/png;base64,")
+
+
+@pytest.fixture(scope="module")
+def dagster_ui(dagster_stack, tmp_path_factory):
+    """`make dagster` (python -m orchestration.serve) on a reserved port, its state and PID
+    file under a temporary folder."""
+    port = reserve_port()
+    home = tmp_path_factory.mktemp("dagster-stack")
+    env = dagster_stack.process_env(DAGSTER_PORT=str(port), DEVSTACK_DIR=str(home), DAGSTER_HOME=str(home / "dagster"))
+    process = subprocess.Popen(
+        [str(VENV_BIN / "python"), "-m", "orchestration.serve"],
+        cwd=REPO_ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,  # as if started with `&` from a script
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and process.poll() is None:
+        try:
+            if requests.get(f"{url}/server_info", timeout=2).ok:
+                break
+        except requests.RequestException:
+            time.sleep(0.5)
+    config = load_config(env)
+    yield url, process, config
+    if process.poll() is None:  # a test failed before stopping it: stop it the same way
+        stack.stop_dagster(config)
+        process.kill()
+
+
+def test_make_dagster_serves_the_ui(dagster_ui):
+    url, process, _ = dagster_ui
+    assert process.poll() is None, process.stdout.read()
+    info = requests.get(f"{url}/server_info", timeout=10).json()
+    assert info["dagster_version"] == "1.13.27"
+
+
+def test_the_asset_graph_shows_extraction_staging_and_the_marts(dagster_ui):
+    url, _, _ = dagster_ui
+    with browser_page(1600, 1000) as page:
+        page.goto(f"{url}/asset-groups")
+        page.get_by_text("Global asset lineage").first.wait_for(timeout=60_000)
+        skip = page.get_by_role("button", name="Skip")  # the first visit's "Join the community" dialog
+        with contextlib.suppress(PlaywrightTimeout):  # already dismissed in this instance
+            skip.click(timeout=5_000)
+        page.get_by_text("extraction", exact=True).last.wait_for(timeout=30_000)
+        page.keyboard.press("Alt+e")  # expand all groups
+        for asset in ("fonte_data", "stg_fonte__data", "signal", "data", "report"):
+            page.get_by_text(asset, exact=True).last.wait_for(timeout=30_000)
+        screenshot = page.screenshot()
+    assert not is_blank(screenshot)
+
+
+def test_stopping_make_dagster_leaves_no_process_behind(dagster_ui):
+    """Runs last in this module: stops the UI the way `make down` does (SIGTERM)."""
+    url, process, config = dagster_ui
+    wrapper = psutil.Process(process.pid)
+    members = [wrapper, *wrapper.children(recursive=True)]
+    names = " ".join(" ".join(p.cmdline()) for p in members)
+    for part in ("dagster dev", "dagster_webserver", "dagster._daemon", "code-server"):
+        assert part in names
+    assert stack.stop_dagster(config) is not None
+    _, alive = psutil.wait_procs(members, timeout=30)
+    assert alive == []
+    leftovers = [p for p in psutil.process_iter(["cmdline"]) if str(config.home) in " ".join(p.info["cmdline"] or [])]
+    assert leftovers == []
+    assert not (config.home / "dagster.pid").exists()
+    with pytest.raises(requests.ConnectionError):
+        requests.get(f"{url}/server_info", timeout=5)

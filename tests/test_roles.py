@@ -59,3 +59,49 @@ def test_wrong_password_is_refused(pipeline_stack):
     params = pipeline_stack.alvo_settings.connect_kwargs() | {"password": "not-the-password"}
     with pytest.raises(psycopg.OperationalError, match="password authentication failed"):
         psycopg.connect(**params, connect_timeout=5)
+
+
+@pytest.fixture(scope="module")
+def marts_built(pipeline_stack):
+    assert pipeline_stack.extract("2024-05-23").returncode == 0
+    built = pipeline_stack.dbt("build", "--vars", "day: 2024-05-23")
+    assert built.returncode == 0, built.stdout[-3000:]
+    return pipeline_stack
+
+
+def alvo_reader(stack) -> psycopg.Connection:
+    reader = stack.alvo_settings.as_reader(stack.process_env())
+    assert reader.user == "alvo_reader"
+    return psycopg.connect(**reader.connect_kwargs(), autocommit=True)
+
+
+def test_alvo_reader_reads_the_marts(marts_built):
+    with alvo_reader(marts_built) as conn:
+        assert conn.execute("select count(*) from signal").fetchone()[0] == 12
+        assert conn.execute("select count(*) from data").fetchone()[0] == 144 * 8  # two variables x 4 stats
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "insert into data values ('2001-01-01', 1, 1.0)",
+        "update signal set name = 'x'",
+        "delete from data",
+        "truncate data",
+        "drop table data",
+        "create table intruder (x int)",
+    ],
+)
+def test_alvo_reader_cannot_write(marts_built, statement):
+    with alvo_reader(marts_built) as conn:
+        with pytest.raises((psycopg.errors.ReadOnlySqlTransaction, psycopg.errors.InsufficientPrivilege)):
+            conn.execute(statement)
+        conn.execute("set default_transaction_read_only = off")  # even then: no privilege
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            conn.execute(statement)
+
+
+@pytest.mark.parametrize("relation", ["raw.fonte_data", "staging.stg_fonte__data", "staging.signal_catalog"])
+def test_alvo_reader_cannot_read_staging(marts_built, relation):
+    with alvo_reader(marts_built) as conn, pytest.raises(psycopg.errors.InsufficientPrivilege):
+        conn.execute(f"select count(*) from {relation}")

@@ -1,0 +1,61 @@
+"""The report asset: each day of the partition drawn from Alvo into reports/DAY.html and
+reports/DAY.png (`python -m report DAY`), downstream of `data`."""
+
+# No `from __future__ import annotations`: Dagster reads the annotations of decorated
+# functions at load time and does not resolve strings.
+import base64
+import os
+from datetime import timedelta
+from pathlib import Path
+
+from dagster import AssetExecutionContext, AssetKey, Failure, MaterializeResult, MetadataValue, asset
+
+from devstack.config import REPO_ROOT
+from report.page import render_png, write_report
+from report.read import ReportError, read_day
+
+from ..partitions import DAILY, ONE_RUN_PER_BACKFILL, run_days
+from ..resources import AlvoResource
+
+
+def reports_dir() -> Path:
+    """REPORTS_DIR (default: reports/ in the repository), where `python -m report` writes too."""
+    folder = Path(os.environ.get("REPORTS_DIR") or "reports")
+    return folder if folder.is_absolute() else REPO_ROOT / folder
+
+
+@asset(
+    key=["report"],
+    deps=[AssetKey("data")],
+    group_name="report",
+    partitions_def=DAILY,
+    backfill_policy=ONE_RUN_PER_BACKFILL,
+    kinds={"python", "html"},
+    description="Each day's 10-minute statistics as charts: reports/DAY.html (opens offline) and reports/DAY.png.",
+)
+def report(context: AssetExecutionContext, alvo: AlvoResource) -> MaterializeResult:
+    days = run_days(context)
+    if days is None:
+        raise Failure(description="the report needs a partition (a day or a range of days)")
+    first, last = days
+    written, preview = [], None
+    day = first
+    while day <= last:
+        try:
+            data = read_day(alvo.reader_settings(), alvo.settings(), day)
+        except ReportError as exc:
+            raise Failure(description=f"report of {day} failed: {exc}") from None
+        html_path, png_path = write_report(data, reports_dir())
+        written += [html_path, png_path]
+        context.log.info(f"{day}: {html_path} and {png_path}")
+        if preview is None:
+            preview = base64.b64encode(render_png(data, scale=0.35)).decode()
+        day += timedelta(days=1)
+    return MaterializeResult(
+        metadata={
+            "html": MetadataValue.path(str(written[0])),
+            "png": MetadataValue.path(str(written[1])),
+            "files": len(written),
+            "preview": MetadataValue.md(f"![{first}](data:image/png;base64,{preview})"),
+        }
+    )

@@ -1,0 +1,1 @@
+"""`python -m report DAY`: an offline picture of a day's 10-minute statistics, from Alvo."""

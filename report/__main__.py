@@ -1,0 +1,73 @@
+"""`python -m report DAY [--to DAY] [--out DIR]`: write reports/DAY.html and reports/DAY.png.
+
+Exit codes: 0 done; 1 a day is not in Alvo, or Alvo is unreachable; 2 bad usage.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from datetime import timedelta
+from pathlib import Path
+
+import click
+
+from extract.cli import parse_day
+from pipeline_settings import AlvoSettings
+
+from .page import write_report
+from .read import ReportError, read_day
+
+DEFAULT_OUT = Path(os.environ.get("REPORTS_DIR") or "reports")
+
+
+def _day(ctx, param, value):
+    if value is None:
+        return None
+    try:
+        return parse_day(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
+
+
+@click.command(context_settings={"help_option_names": ["-h", "--help"]})
+@click.argument("day", callback=_day)
+@click.option(
+    "--to", "last_day", callback=_day, metavar="DAY", help="Last day of a range, included: one report per day."
+)
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=DEFAULT_OUT,
+    show_default=True,
+    help="Folder for the .html and .png files (REPORTS_DIR).",
+)
+def main(day, last_day, out_dir) -> None:
+    """Draw DAY's 10-minute statistics from Alvo: an HTML page that opens offline, and a PNG.
+
+    Reads the marts through Alvo's read-only role (ALVO_READER_USER/PASSWORD) and the
+    1-minute samples from staging through the pipeline's role (ALVO_USER/PASSWORD), on
+    ALVO_HOST:ALVO_PORT/ALVO_DB. Every day of a range must be in Alvo: otherwise nothing is
+    written.
+    """
+    last_day = last_day or day
+    if last_day < day:
+        raise click.BadParameter(f"--to {last_day} is before {day}", param_hint="--to")
+    pipeline = AlvoSettings.from_env()
+    reader = pipeline.as_reader()
+    days = [day + timedelta(days=i) for i in range((last_day - day).days + 1)]
+    try:
+        data = [read_day(reader, pipeline, d) for d in days]
+    except ReportError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(1)
+    for day_data in data:
+        for path in write_report(day_data, out_dir):
+            click.echo(path)
+        if day_data.samples_note:
+            click.echo(f"note: {day_data.samples_note}", err=True)
+
+
+if __name__ == "__main__":
+    main()

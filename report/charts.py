@@ -1,0 +1,146 @@
+"""The day's charts as Vega-Lite specs (built with Altair).
+
+Per variable, on a UTC time axis, in the variable's unit:
+- the 1-minute samples, a faint line, broken wherever a sample is missing;
+- the min-max range of each bucket, a light band over the bucket's span;
+- mean ± std, a narrower, darker band;
+- the mean, a line across the bucket's span (a bucket is labelled by its start, so a
+  point at its start would be drawn 5 minutes early).
+Buckets are drawn one by one, so a missing bucket is a visible gap, never bridged.
+And power against wind speed: the 10-minute means over the turbine's power curve.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import altair as alt
+import numpy as np
+
+from fonte_api.generator import CUT_OUT, power_curve
+from fonte_api.models import VARIABLES
+
+from .read import DayData
+
+BUCKET = timedelta(minutes=10)
+SAMPLE_GAP = timedelta(seconds=90)  # more than this between two 1-minute samples: a gap
+COLORS = {"wind_speed": "#1f6fb4", "power": "#d9730d", "ambient_temperature": "#2f9e44"}
+WIDTH, HEIGHT = 900, 220
+
+
+def _iso(moment: datetime) -> str:
+    return moment.isoformat().replace("+00:00", "Z")
+
+
+def statistics_records(data: DayData, variable: str) -> list[dict]:
+    return [
+        {
+            "start": _iso(b.start),
+            "end": _iso(b.start + BUCKET),
+            "mean": b.mean,
+            "min": b.min,
+            "max": b.max,
+            "std": b.std,
+            "std_low": None if b.std is None else b.mean - b.std,
+            "std_high": None if b.std is None else b.mean + b.std,
+            "samples": b.samples,
+        }
+        for b in data.buckets[variable]
+    ]
+
+
+def sample_records(samples: list[tuple[datetime, float]]) -> list[dict]:
+    """Samples with a run number that changes at every gap: one line per run."""
+    records, run, previous = [], 0, None
+    for timestamp, value in samples:
+        if previous is not None and timestamp - previous > SAMPLE_GAP:
+            run += 1
+        records.append({"time": _iso(timestamp), "value": value, "run": run})
+        previous = timestamp
+    return records
+
+
+def variable_chart(data: DayData, variable: str) -> alt.LayerChart:
+    unit = VARIABLES[variable].unit if variable in VARIABLES else ""
+    color = COLORS.get(variable, "#555555")
+    day_start = datetime(data.day.year, data.day.month, data.day.day)
+    x_domain = [f"{day_start:%Y-%m-%d}T00:00:00Z", f"{day_start + timedelta(days=1):%Y-%m-%d}T00:00:00Z"]
+    x = alt.X(
+        "start:T",
+        title="time (UTC)",
+        scale=alt.Scale(type="utc", domain=x_domain),
+        axis=alt.Axis(format="%H:%M", tickCount=12),
+    )
+    y_title = f"{variable.replace('_', ' ')} ({unit})"
+    stats = alt.Chart()  # the bucket layers share the chart's data, given once below
+    tooltip = [
+        alt.Tooltip("start:T", title="bucket start (UTC)", format="%H:%M", formatType="utc"),
+        alt.Tooltip("mean:Q", format=".3f"),
+        alt.Tooltip("min:Q", format=".3f"),
+        alt.Tooltip("max:Q", format=".3f"),
+        alt.Tooltip("std:Q", format=".3f"),
+        alt.Tooltip("samples:Q"),
+    ]
+    layers = [
+        stats.mark_rect(opacity=0.18, color=color).encode(
+            x=x, x2="end:T", y=alt.Y("min:Q", title=y_title, scale=alt.Scale(zero=False)), y2="max:Q"
+        ),
+        stats.transform_filter("datum.std != null")
+        .mark_rect(opacity=0.35, color=color)
+        .encode(x=x, x2="end:T", y="std_low:Q", y2="std_high:Q"),
+    ]
+    if data.samples is not None and data.samples.get(variable):
+        samples = alt.Chart(alt.Data(values=sample_records(data.samples[variable]), name=f"samples_{variable}"))
+        layers.append(
+            samples.mark_line(strokeWidth=0.7, opacity=0.45, color="#444444").encode(
+                x=alt.X("time:T", scale=alt.Scale(type="utc", domain=x_domain)), y="value:Q", detail="run:N"
+            )
+        )
+    layers.append(stats.mark_rule(strokeWidth=2.2, color=color).encode(x=x, x2="end:T", y="mean:Q", tooltip=tooltip))
+    statistics = alt.Data(values=statistics_records(data, variable), name=f"statistics_{variable}")
+    return alt.layer(*layers, data=statistics).properties(width=WIDTH, height=HEIGHT, title=y_title)
+
+
+def power_curve_chart(data: DayData) -> alt.LayerChart | None:
+    """10-minute mean power against mean wind speed, over the turbine's power curve."""
+    if "wind_speed" not in data.buckets or "power" not in data.buckets:
+        return None
+    power_by_start = {b.start: b.mean for b in data.buckets["power"]}
+    points = [
+        {"wind_speed": b.mean, "power": power_by_start[b.start], "start": _iso(b.start)}
+        for b in data.buckets["wind_speed"]
+        if b.start in power_by_start
+    ]
+    top = max(CUT_OUT, max(p["wind_speed"] for p in points) if points else 0) + 1
+    speeds = np.linspace(0, top, 200)
+    curve = [{"wind_speed": float(s), "power": float(p)} for s, p in zip(speeds, power_curve(speeds), strict=True)]
+    x = alt.X("wind_speed:Q", title="wind speed, 10-minute mean (m/s)")
+    y = alt.Y("power:Q", title="power, 10-minute mean (kW)")
+    return alt.layer(
+        alt.Chart(alt.Data(values=curve, name="power_curve"))
+        .mark_line(color="#888888", strokeDash=[4, 3])
+        .encode(x=x, y=y),
+        alt.Chart(alt.Data(values=points, name="power_vs_wind"))
+        .mark_circle(size=28, opacity=0.7, color=COLORS["power"])
+        .encode(
+            x=x, y=y, tooltip=[alt.Tooltip("start:T", format="%H:%M", formatType="utc"), "wind_speed:Q", "power:Q"]
+        ),
+    ).properties(width=420, height=300, title="power against wind speed, over the turbine's power curve")
+
+
+def day_charts(data: DayData) -> dict[str, dict]:
+    """Vega-Lite specs by name: one per variable, and the power curve when it applies."""
+    charts = {variable: variable_chart(data, variable).to_dict() for variable in data.buckets}
+    curve = power_curve_chart(data)
+    if curve is not None:
+        charts["power_curve"] = curve.to_dict()
+    return charts
+
+
+def png_spec(data: DayData) -> dict:
+    """Every chart of the day, one under the other, for the PNG."""
+    parts = [variable_chart(data, variable) for variable in data.buckets]
+    curve = power_curve_chart(data)
+    if curve is not None:
+        parts.append(curve)
+    return alt.vconcat(*parts, title=f"windpipe: 10-minute statistics of {data.day} (UTC)").to_dict()

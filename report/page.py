@@ -1,0 +1,115 @@
+"""The report files: one self-contained HTML page and one PNG per day.
+
+The HTML carries Vega, Vega-Lite and vega-embed inline (the bundle that vl-convert ships),
+the chart specs and their data, and its own style: it opens with no network at all. The
+PNG is rendered by vl-convert, without a browser.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+from functools import cache
+from pathlib import Path
+
+import vl_convert
+
+from fonte_api.models import VARIABLES
+
+from .charts import day_charts, png_spec
+from .read import BUCKETS_PER_DAY, DayData
+from .summary import FEW_SAMPLES, VariableSummary, summarize
+
+STYLE = """
+body { font-family: system-ui, sans-serif; margin: 24px auto; max-width: 1000px; color: #222; }
+h1 { font-size: 1.4em; margin-bottom: 0.2em; }
+p.note { color: #666; margin-top: 0; }
+section { margin: 28px 0; }
+table { border-collapse: collapse; font-size: 0.9em; margin-top: 6px; }
+th, td { border-bottom: 1px solid #ddd; padding: 3px 10px; text-align: right; }
+th:first-child, td:first-child { text-align: left; }
+td.warn { color: #b02a37; font-weight: 600; }
+"""
+
+
+@cache
+def _embed_bundle() -> str:
+    return vl_convert.javascript_bundle()
+
+
+def _number(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:,.3f}"
+
+
+def _summary_table(summary: VariableSummary) -> str:
+    unit = VARIABLES[summary.variable].unit if summary.variable in VARIABLES else ""
+    missing = ' class="warn"' if summary.missing_buckets else ""
+    thin = ' class="warn"' if summary.thin_buckets else ""
+    thin_text = "n/a" if summary.thin_buckets is None else str(summary.thin_buckets)
+    return (
+        "<table><tr><th>buckets</th><th>missing</th>"
+        f"<th>with &lt; {FEW_SAMPLES} samples</th><th>samples</th>"
+        f"<th>min ({unit})</th><th>max ({unit})</th><th>mean ({unit})</th></tr>"
+        f"<tr><td>{summary.buckets} / {BUCKETS_PER_DAY}</td><td{missing}>{summary.missing_buckets}</td>"
+        f"<td{thin}>{thin_text}</td><td>{'n/a' if summary.samples is None else summary.samples}</td>"
+        f"<td>{_number(summary.minimum)}</td><td>{_number(summary.maximum)}</td><td>{_number(summary.mean)}</td></tr>"
+        "</table>"
+    )
+
+
+def _script_json(value: dict) -> str:
+    # Inside <script>, "</" would end the element: escape it.
+    return json.dumps(value).replace("</", "<\\/")
+
+
+def render_html(data: DayData) -> str:
+    charts = day_charts(data)
+    summaries = {s.variable: s for s in summarize(data)}
+    sections = []
+    for name in charts:
+        title = "power against wind speed" if name == "power_curve" else name.replace("_", " ")
+        table = _summary_table(summaries[name]) if name in summaries else ""
+        spec = _script_json(charts[name])
+        sections.append(
+            f'<section><h2>{html.escape(title)}</h2><div class="chart" id="chart-{name}"></div>{table}'
+            f'<script type="application/json" class="vega-spec" data-chart="{name}">{spec}</script>'
+            "</section>"
+        )
+    note = f'<p class="note">{html.escape(data.samples_note)}</p>' if data.samples_note else ""
+    return f"""<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<title>windpipe report {data.day}</title>
+<style>{STYLE}</style>
+<script>{_embed_bundle()}</script>
+</head>
+<body>
+<h1>10-minute statistics of {data.day} (UTC)</h1>
+<p class="note">From Alvo's <code>data</code> and <code>signal</code>: per variable, the min–max band and mean ± std
+of each 10-minute bucket over its span, its mean as a line, and the 1-minute samples behind them (faint).
+A complete day has {BUCKETS_PER_DAY} buckets; a gap is a missing bucket.</p>
+{note}
+{"".join(sections)}
+<script>
+for (const element of document.querySelectorAll("script.vega-spec")) {{
+  const target = document.getElementById("chart-" + element.dataset.chart);
+  vegaEmbed(target, JSON.parse(element.textContent), {{renderer: "svg", actions: false}}).catch(console.error);
+}}
+</script>
+</body>
+</html>
+"""
+
+
+def write_report(data: DayData, out_dir: Path) -> tuple[Path, Path]:
+    out_dir.mkdir(parents=True, exist_ok=True)
+    html_path = out_dir / f"{data.day}.html"
+    png_path = out_dir / f"{data.day}.png"
+    html_path.write_text(render_html(data), encoding="utf-8")
+    png_path.write_bytes(render_png(data))
+    return html_path, png_path
+
+
+def render_png(data: DayData, scale: float = 1.0) -> bytes:
+    return vl_convert.vegalite_to_png(png_spec(data), scale=scale)

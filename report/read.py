@@ -1,0 +1,128 @@
+"""What a day's report shows, read from Alvo.
+
+The statistics (`data` joined to `signal`) are read through Alvo's read-only role, as any
+reader of the marts would. The 1-minute samples behind them live in staging
+(`raw.fonte_data`), which that role may not read by design, so they are read through the
+pipeline's role; without them the report still draws the statistics.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+import psycopg
+
+from extract.days import utc_midnight
+from extract.errors import first_line
+from extract.names import SCHEMA, TABLE
+from fonte_api.models import VARIABLES
+from pipeline_settings import AlvoSettings
+
+BUCKETS_PER_DAY = 144
+STATS = ("mean", "min", "max", "std")
+
+
+class ReportError(Exception):
+    """The report cannot be made; one line says why."""
+
+
+@dataclass
+class Bucket:
+    start: datetime
+    mean: float
+    min: float
+    max: float
+    std: float | None  # none for a single-sample bucket
+    samples: int | None = None  # from staging, when it could be read
+
+
+@dataclass
+class DayData:
+    day: date
+    buckets: dict[str, list[Bucket]]  # by variable, in time order
+    samples: dict[str, list[tuple[datetime, float]]] | None = field(default=None)  # None: staging not readable
+    samples_note: str | None = None  # why there are no samples
+
+
+def _connect(settings: AlvoSettings, what: str) -> psycopg.Connection:
+    try:
+        conn = psycopg.connect(**settings.connect_kwargs(), connect_timeout=10, autocommit=True)
+    except psycopg.OperationalError as exc:
+        raise ReportError(f"cannot connect to Alvo at {settings.describe()} ({what}): {first_line(exc)}") from exc
+    conn.execute("set timezone = 'UTC'")
+    return conn
+
+
+def read_statistics(reader: AlvoSettings, day: date) -> dict[str, list[Bucket]]:
+    start, end = utc_midnight(day), utc_midnight(day + timedelta(days=1))
+    with _connect(reader, "the marts") as conn:
+        try:
+            rows = conn.execute(
+                "select d.timestamp, s.name, d.value from data d join signal s on s.id = d.signal_id "
+                "where d.timestamp >= %s and d.timestamp < %s order by d.timestamp",
+                (start, end),
+            ).fetchall()
+        except psycopg.errors.UndefinedTable:
+            raise ReportError(f"Alvo at {reader.describe()} has no statistics yet: run `dbt build` first") from None
+    values: dict[tuple[str, datetime], dict[str, float]] = defaultdict(dict)
+    for timestamp, name, value in rows:
+        variable, stat = name.rsplit("_", 1)  # <variable>_<stat>; a stat has no underscore
+        values[variable, timestamp][stat] = value
+    buckets: dict[str, list[Bucket]] = defaultdict(list)
+    for (variable, timestamp), stats in sorted(values.items(), key=lambda item: (_order(item[0][0]), item[0][1])):
+        buckets[variable].append(Bucket(timestamp, stats["mean"], stats["min"], stats["max"], stats.get("std")))
+    return dict(buckets)
+
+
+def _order(variable: str) -> tuple[int, str]:
+    """Fonte's own order (wind speed, power, temperature), unknown variables last."""
+    known = list(VARIABLES)
+    return (known.index(variable) if variable in known else len(known), variable)
+
+
+def read_samples(pipeline: AlvoSettings, day: date) -> dict[str, list[tuple[datetime, float]]]:
+    """The day's finite staged samples by variable (the ones the statistics are made of)."""
+    start, end = utc_midnight(day), utc_midnight(day + timedelta(days=1))
+    with _connect(pipeline, "staging") as conn:
+        rows = conn.execute(
+            f"select variable, timestamp, value from {SCHEMA}.{TABLE} "
+            "where timestamp >= %s and timestamp < %s and value is not null "
+            "and value not in ('NaN'::float8, 'Infinity'::float8, '-Infinity'::float8) "
+            "order by variable, timestamp",
+            (start, end),
+        ).fetchall()
+    samples: dict[str, list[tuple[datetime, float]]] = defaultdict(list)
+    for variable, timestamp, value in rows:
+        samples[variable].append((timestamp, value))
+    return dict(samples)
+
+
+def read_day(reader: AlvoSettings, pipeline: AlvoSettings, day: date) -> DayData:
+    buckets = read_statistics(reader, day)
+    if not buckets:
+        raise ReportError(
+            f"no statistics for {day} in Alvo ({reader.describe()}): "
+            f"run `python -m extract {day}` and `dbt build --vars 'day: {day}'` first"
+        )
+    data = DayData(day, buckets)
+    try:
+        data.samples = read_samples(pipeline, day)
+    except (ReportError, psycopg.Error) as exc:
+        data.samples_note = f"1-minute samples not drawn: {first_line(exc)}"
+        return data
+    for variable, variable_buckets in buckets.items():
+        counts: dict[datetime, int] = defaultdict(int)
+        for timestamp, _ in data.samples.get(variable, []):
+            counts[_bucket_start(timestamp)] += 1
+        for bucket in variable_buckets:
+            bucket.samples = counts.get(bucket.start, 0)
+    return data
+
+
+def _bucket_start(timestamp: datetime) -> datetime:
+    """The 10-minute bucket's start, as date_bin computes it (origin 2000-01-01 00:00 UTC)."""
+    return timestamp - timedelta(
+        minutes=timestamp.minute % 10, seconds=timestamp.second, microseconds=timestamp.microsecond
+    )

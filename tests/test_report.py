@@ -1,0 +1,243 @@
+"""`python -m report DAY`: the files, the numbers they carry, gaps, errors, and the page in a
+real browser with no network."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import re
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime, timedelta
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+import requests
+
+from devstack.config import REPO_ROOT
+from devstack.ports import reserve_port
+
+from .browser import browser_page, is_blank
+from .expected import VARIABLES
+
+FULL_DAY, PARTIAL_DAY = "2024-05-23", "2024-05-27"
+GAP = ("2024-05-27T01:00:00Z", "2024-05-27T01:30:00Z")  # three buckets: 01:00, 01:10, 01:20
+
+
+@pytest.fixture(scope="module")
+def built(pipeline_stack):
+    for day in (FULL_DAY, PARTIAL_DAY):
+        assert pipeline_stack.extract(day, "--columns", *VARIABLES).returncode == 0
+    with pipeline_stack.alvo() as conn:
+        conn.execute("delete from raw.fonte_data where timestamp >= %s and timestamp < %s", GAP)
+    result = pipeline_stack.dbt("build", "--vars", f"{{start_day: {FULL_DAY}, end_day: {PARTIAL_DAY}}}")
+    assert result.returncode == 0, result.stdout[-3000:]
+    return pipeline_stack
+
+
+def make_report(stack, out: Path, *args: str, **env: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "report", *args, "--out", str(out)],
+        cwd=REPO_ROOT,
+        env=stack.process_env(**env),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+class SpecReader(HTMLParser):
+    """The chart specs embedded in the page: <script type="application/json" data-chart=...>."""
+
+    def __init__(self):
+        super().__init__()
+        self.specs: dict[str, dict] = {}
+        self._chart: str | None = None
+
+    def handle_starttag(self, tag, attrs):
+        attributes = dict(attrs)
+        if tag == "script" and attributes.get("type") == "application/json":
+            self._chart = attributes.get("data-chart")
+
+    def handle_data(self, data):
+        if self._chart:
+            self.specs[self._chart] = json.loads(data.replace("<\\/", "</"))
+
+    def handle_endtag(self, tag):
+        if tag == "script":
+            self._chart = None
+
+
+def embedded_specs(html_path: Path) -> dict[str, dict]:
+    reader = SpecReader()
+    reader.feed(html_path.read_text())
+    return reader.specs
+
+
+def datasets(spec: dict, name_prefix: str) -> list[dict]:
+    """The rows of every inline dataset whose name starts with name_prefix, wherever it sits."""
+    rows = []
+
+    def walk(node):
+        if isinstance(node, dict):
+            if str(node.get("name", "")).startswith(name_prefix) and isinstance(node.get("values"), list):
+                rows.extend(node["values"])
+            for key, value in node.items():
+                if key == "datasets" and isinstance(value, dict):
+                    for dataset_name, values in value.items():
+                        if dataset_name.startswith(name_prefix):
+                            rows.extend(values)
+                else:
+                    walk(value)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+
+    walk(spec)
+    return rows
+
+
+def alvo_values(stack, day: str) -> dict[tuple[str, str, str], float]:
+    """(variable, bucket start ISO, stat) -> value, straight from Alvo's data."""
+    start = datetime.fromisoformat(day).replace(tzinfo=UTC)
+    with stack.alvo() as conn:
+        rows = conn.execute(
+            "select d.timestamp, s.name, d.value from data d join signal s on s.id = d.signal_id "
+            "where d.timestamp >= %s and d.timestamp < %s",
+            (start, start + timedelta(days=1)),
+        ).fetchall()
+    values = {}
+    for timestamp, name, value in rows:
+        variable, stat = name.rsplit("_", 1)
+        values[variable, timestamp.astimezone(UTC).isoformat().replace("+00:00", "Z"), stat] = value
+    return values
+
+
+def test_the_report_writes_html_and_png_and_prints_their_paths(built, tmp_path):
+    result = make_report(built, tmp_path, FULL_DAY)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == [str(tmp_path / f"{FULL_DAY}.html"), str(tmp_path / f"{FULL_DAY}.png")]
+    png = (tmp_path / f"{FULL_DAY}.png").read_bytes()
+    assert png.startswith(b"\x89PNG")
+    assert not is_blank(png)
+
+
+def test_every_value_in_the_report_equals_alvo(built, tmp_path):
+    assert make_report(built, tmp_path, FULL_DAY).returncode == 0
+    specs = embedded_specs(tmp_path / f"{FULL_DAY}.html")
+    assert set(specs) == {*VARIABLES, "power_curve"}
+    expected = alvo_values(built, FULL_DAY)
+    shown = {}
+    for variable in VARIABLES:
+        rows = datasets(specs[variable], f"statistics_{variable}")
+        assert len(rows) == 144
+        for row in rows:
+            for stat in ("mean", "min", "max", "std"):
+                if row[stat] is not None:
+                    shown[variable, row["start"], stat] = row[stat]
+    assert shown == expected  # every value, and no other
+
+
+def test_a_partial_day_shows_its_gap_and_never_bridges_it(built, tmp_path):
+    assert make_report(built, tmp_path, PARTIAL_DAY).returncode == 0
+    html = (tmp_path / f"{PARTIAL_DAY}.html").read_text()
+    specs = embedded_specs(tmp_path / f"{PARTIAL_DAY}.html")
+    for variable in VARIABLES:
+        starts = [row["start"] for row in datasets(specs[variable], f"statistics_{variable}")]
+        assert len(starts) == 141
+        assert "2024-05-27T01:10:00Z" not in starts
+        samples = datasets(specs[variable], f"samples_{variable}")
+        runs = {row["run"] for row in samples}
+        assert len(runs) == 2  # before and after the gap: two separate lines
+        for earlier, later in itertools.pairwise(samples):
+            if earlier["run"] == later["run"]:
+                gap = datetime.fromisoformat(later["time"]) - datetime.fromisoformat(earlier["time"])
+                assert gap <= timedelta(minutes=1)
+    # The table: 141 of 144 buckets, 3 missing.
+    assert html.count("<td>141 / 144</td>") == 3
+    assert len(re.findall(r'<td class="warn">3</td>', html)) == 3
+
+
+def test_a_day_not_in_alvo_is_one_line_and_exit_1(built, tmp_path):
+    result = make_report(built, tmp_path, "2024-05-30")
+    assert result.returncode == 1
+    assert result.stderr.strip().startswith("error: no statistics for 2024-05-30 in Alvo")
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_range_is_one_report_per_day_and_needs_every_day(built, tmp_path):
+    result = make_report(built, tmp_path, FULL_DAY, "--to", "2024-05-24")
+    assert result.returncode == 1
+    assert "no statistics for 2024-05-24" in result.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_bad_days_are_usage_errors(built, tmp_path):
+    result = make_report(built, tmp_path, "2024-02-30")
+    assert result.returncode == 2
+    assert "'2024-02-30' is not a day like 2024-05-23" in result.stderr
+
+
+def test_the_marts_are_read_through_the_read_only_role(built, tmp_path):
+    result = make_report(built, tmp_path, FULL_DAY, ALVO_READER_PASSWORD="wrong")
+    assert result.returncode == 1
+    assert "as alvo_reader (the marts)" in result.stderr
+    assert "password authentication failed" in result.stderr
+
+
+def test_the_report_opens_offline_in_a_browser_with_one_chart_per_variable(built, tmp_path):
+    assert make_report(built, tmp_path, FULL_DAY).returncode == 0
+    url = (tmp_path / f"{FULL_DAY}.html").as_uri()
+    errors, requested = [], []
+    with browser_page() as page:
+        page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+        page.on("pageerror", lambda error: errors.append(str(error)))
+        page.on("request", lambda request: requested.append(request.url))
+        page.goto(url)
+        page.wait_for_function("document.querySelectorAll('.chart svg.marks').length === 4", timeout=30_000)
+        means = {
+            variable: page.locator(f"#chart-{variable} g.mark-rule.role-mark line").count() for variable in VARIABLES
+        }
+        scatter_points = page.locator("#chart-power_curve g.mark-symbol path").count()
+        screenshot = page.screenshot(full_page=True)
+    assert errors == []
+    assert [u for u in requested if not u.startswith(("file://", "data:"))] == []
+    assert means == dict.fromkeys(VARIABLES, 144)  # one mean line per bucket
+    assert scatter_points == 144
+    assert not is_blank(screenshot)
+
+
+def test_dbt_docs_show_the_data_model_with_its_columns(built, tmp_path):
+    generate = built.dbt("docs", "generate")
+    assert generate.returncode == 0, generate.stdout[-3000:]
+    port = reserve_port()
+    server = subprocess.Popen(
+        built.dbt_command("docs", "serve", "--port", str(port), "--no-browser"),
+        cwd=REPO_ROOT / "dbt_project",
+        env=built.process_env(**built.dbt_env),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                if requests.get(f"http://127.0.0.1:{port}/", timeout=2).ok:
+                    break
+            except requests.RequestException:
+                time.sleep(0.2)
+        with browser_page() as page:
+            page.goto(f"http://127.0.0.1:{port}/#!/model/model.windpipe.data")
+            page.get_by_text("10-minute statistics of every staged variable").first.wait_for(timeout=30_000)
+            page.get_by_text("Columns", exact=True).first.click()
+            body = page.inner_text("body")
+    finally:
+        server.terminate()
+        server.wait(10)
+    for column in ("timestamp", "signal_id", "value"):
+        assert column in body
+    assert "The statistic's value, in the variable's unit." in body
