@@ -21,6 +21,7 @@ import requests
 
 from devstack.config import REPO_ROOT, VENV_BIN, load_config
 from extract.days import utc_midnight
+from fonte_api.models import VARIABLES
 from pipeline_settings import AlvoSettings, ApiSettings
 
 STATS = ("mean", "min", "max", "std")
@@ -92,7 +93,8 @@ def show_statistics(alvo: AlvoSettings, day: date, first_buckets: int = 3) -> No
     click.echo(f"\nFirst {first_buckets} buckets of each variable:")
     click.echo(f"  {'bucket start (UTC)':<20} {'variable':<20} {'mean':>12} {'min':>12} {'max':>12} {'std':>12}")
     shown: dict[str, int] = defaultdict(int)
-    for (variable, timestamp), stats in sorted(table.items(), key=lambda item: (item[0][0], item[0][1])):
+    order = {name: i for i, name in enumerate(VARIABLES)}
+    for (variable, timestamp), stats in sorted(table.items(), key=lambda item: (order.get(item[0][0], 99), item[0][1])):
         if shown[variable] < first_buckets:
             shown[variable] += 1
             values = " ".join(_fmt(stats.get(stat)) for stat in STATS)

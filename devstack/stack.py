@@ -141,7 +141,7 @@ def _wait_for_api(config: StackConfig, pid: int, timeout: float = 90) -> None:
 def _up_api(config: StackConfig) -> str:
     pid = api_pid(config)
     if pid:
-        return f"API already running on {config.api_url} (pid {pid})"
+        return f"API already running on {config.api_url} (pid {pid})" + _token_mismatch(config)
     _require_free(config.api_port, "the Fonte API", "FONTE_API_URL")
     env = config.process_env()
     with open(config.api_logfile, "ab") as log:
@@ -157,6 +157,19 @@ def _up_api(config: StackConfig) -> str:
     config.api_pidfile.write_text(str(process.pid))
     _wait_for_api(config, process.pid)
     return f"API started on {config.api_url} (pid {process.pid})"
+
+
+def _token_mismatch(config: StackConfig) -> str:
+    """A running API keeps the token it started with: say so when FONTE_API_TOKEN differs."""
+    try:
+        refused = requests.get(f"{config.api_url}/variables", timeout=5).status_code == 401
+    except requests.RequestException:
+        return ""
+    if refused and not config.api.token:
+        return "; it requires a token: set FONTE_API_TOKEN, or `make down` and `make up` to run it without one"
+    if not refused and config.api.token:
+        return "; it runs without a token: `make down` and `make up` to apply FONTE_API_TOKEN"
+    return ""
 
 
 def _stop_pid(pid: int, timeout: float = 15) -> None:
