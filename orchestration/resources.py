@@ -99,7 +99,7 @@ class PipelineDbtResource(DbtCliResource):
     def _cli_version(self) -> version.Version:
         return version.parse(importlib.metadata.version("dbt-core"))
 
-    def _initialize_dbt_core_adapter(self, args):  # noqa: ARG002 - the signature dagster-dbt calls
+    def _initialize_dbt_core_adapter(self, args):  # the signature dagster-dbt calls
         return None
 
 
