@@ -112,15 +112,21 @@ def _up_cluster(cluster: Cluster, variable: str, provision, config: StackConfig)
 # -- the API ------------------------------------------------------------------------------
 
 
-def api_pid(config: StackConfig) -> int | None:
+def running_pid(pidfile, command_part: str) -> int | None:
+    """The PID a PID file names, if that process is alive and is ours (its command line
+    holds command_part): a stale file, or a PID reused by another program, gives None."""
     try:
-        pid = int(config.api_pidfile.read_text().strip())
+        pid = int(pidfile.read_text().strip())
         process = psutil.Process(pid)
-        if process.status() != psutil.STATUS_ZOMBIE and "fonte_api" in " ".join(process.cmdline()):
+        if process.status() != psutil.STATUS_ZOMBIE and command_part in " ".join(process.cmdline()):
             return pid
     except (OSError, ValueError, psutil.Error):
         pass
     return None
+
+
+def api_pid(config: StackConfig) -> int | None:
+    return running_pid(config.api_pidfile, "fonte_api")
 
 
 def _wait_for_api(config: StackConfig, pid: int, timeout: float = 90) -> None:
@@ -196,14 +202,7 @@ def up(config: StackConfig) -> list[str]:
 
 def dagster_pid(config: StackConfig) -> int | None:
     """The PID of `make dagster` (orchestration/serve.py) if it runs for this stack."""
-    try:
-        pid = int((config.home / "dagster.pid").read_text().strip())
-        process = psutil.Process(pid)
-        if process.status() != psutil.STATUS_ZOMBIE and "orchestration.serve" in " ".join(process.cmdline()):
-            return pid
-    except (OSError, ValueError, psutil.Error):
-        pass
-    return None
+    return running_pid(config.home / "dagster.pid", "orchestration.serve")
 
 
 def stop_dagster(config: StackConfig) -> str | None:

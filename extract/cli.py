@@ -11,7 +11,6 @@ from __future__ import annotations
 import re
 import sys
 import traceback
-from datetime import date
 
 import click
 
@@ -25,6 +24,7 @@ from pipeline_settings import (
 )
 
 from .client import FonteClient
+from .days import parse_day
 from .errors import ExtractError, UnknownColumns
 from .pipeline import DEFAULT_COLUMNS, DayResult, extract_days
 
@@ -67,22 +67,13 @@ def split_columns(values: tuple[str, ...]) -> list[str]:
     return list(dict.fromkeys(names)) or list(DEFAULT_COLUMNS)
 
 
-def parse_day(value: str) -> date:
-    """A `YYYY-MM-DD` day; ValueError with a readable message otherwise."""
-    try:
-        if _DATE.match(value):
-            return date.fromisoformat(value)
-    except ValueError:
-        pass
-    raise ValueError(f"{value!r} is not a day like 2024-05-23 (YYYY-MM-DD)")
-
-
 class _Command(click.Command):
     def parse_args(self, ctx, args):
         return super().parse_args(ctx, spread_columns(args))
 
 
-def _day(ctx, param, value):
+def day_param(ctx, param, value):
+    """click callback: a `YYYY-MM-DD` argument or option as a date (None stays None)."""
     if value is None:
         return None
     try:
@@ -106,9 +97,9 @@ def _alvo_option(field: str, *, hidden_default: bool = False, **kwargs):
 
 
 @click.command(cls=_Command, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
-@click.argument("day", callback=_day)
+@click.argument("day", callback=day_param)
 @click.option(
-    "--to", "last_day", callback=_day, metavar="DAY", help="Last day of a range, included (default: DAY alone)."
+    "--to", "last_day", callback=day_param, metavar="DAY", help="Last day of a range, included (default: DAY alone)."
 )
 @click.option(
     "--columns",

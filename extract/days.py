@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+
+_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
 @dataclass(frozen=True)
@@ -25,3 +28,13 @@ def day_windows(first_day: date, last_day: date) -> list[DayWindow]:
         raise ValueError(f"{last_day} is before {first_day}")
     days = [first_day + timedelta(days=i) for i in range((last_day - first_day).days + 1)]
     return [DayWindow(d, utc_midnight(d), utc_midnight(d + timedelta(days=1))) for d in days]
+
+
+def parse_day(value: str) -> date:
+    """A `YYYY-MM-DD` day; ValueError with a readable message otherwise."""
+    try:
+        if _DAY.match(value):
+            return date.fromisoformat(value)
+    except ValueError:
+        pass
+    raise ValueError(f"{value!r} is not a day like 2024-05-23 (YYYY-MM-DD)")

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import click
 
-from extract.cli import parse_day
+from extract.cli import day_param
 from pipeline_settings import AlvoSettings
 
 from .page import write_report
@@ -21,19 +21,10 @@ from .read import ReportError, read_day
 DEFAULT_OUT = Path(os.environ.get("REPORTS_DIR") or "reports")
 
 
-def _day(ctx, param, value):
-    if value is None:
-        return None
-    try:
-        return parse_day(value)
-    except ValueError as exc:
-        raise click.BadParameter(str(exc)) from None
-
-
 @click.command(context_settings={"help_option_names": ["-h", "--help"]})
-@click.argument("day", callback=_day)
+@click.argument("day", callback=day_param)
 @click.option(
-    "--to", "last_day", callback=_day, metavar="DAY", help="Last day of a range, included: one report per day."
+    "--to", "last_day", callback=day_param, metavar="DAY", help="Last day of a range, included: one report per day."
 )
 @click.option(
     "--out",

@@ -103,6 +103,11 @@ def dagster_cli(stack, *args: str, timeout: float = 300) -> subprocess.Completed
     )
 
 
+def materialize_cli(stack, *partitions: str) -> subprocess.CompletedProcess:
+    """The documented command: every asset, for --partition D or --partition-range A...B."""
+    return dagster_cli(stack, "asset", "materialize", "-m", "orchestration.definitions", "--select", "*", *partitions)
+
+
 def test_one_partition_in_process_equals_the_cli_path_and_every_check_passes(dagster_stack):
     result = run(dagster_stack, "2024-05-24")
     assert result.success
@@ -125,17 +130,7 @@ def test_one_partition_in_process_equals_the_cli_path_and_every_check_passes(dag
 
 def test_a_range_is_one_run_with_one_extraction_and_one_dbt_build(dagster_stack):
     before = data_rows(dagster_stack, "2024-05-24")
-    result = dagster_cli(
-        dagster_stack,
-        "asset",
-        "materialize",
-        "-m",
-        "orchestration.definitions",
-        "--select",
-        "*",
-        "--partition-range",
-        "2024-05-25...2024-05-27",
-    )
+    result = materialize_cli(dagster_stack, "--partition-range", "2024-05-25...2024-05-27")
     output = result.stdout + result.stderr
     assert result.returncode == 0, output[-4000:]
     assert len(re.findall(r"RUN_START", output)) == 1
@@ -179,17 +174,7 @@ def test_a_day_without_data_fails_with_the_extractors_message_and_changes_nothin
     with dagster_stack.alvo() as conn:
         staged_before = conn.execute("select count(*), max(_loaded_at) from raw.fonte_data").fetchone()
         data_before = conn.execute("select count(*) from data").fetchone()
-    result = dagster_cli(
-        dagster_stack,
-        "asset",
-        "materialize",
-        "-m",
-        "orchestration.definitions",
-        "--select",
-        "*",
-        "--partition",
-        "2024-05-30",
-    )
+    result = materialize_cli(dagster_stack, "--partition", "2024-05-30")
     output = result.stdout + result.stderr
     assert result.returncode != 0
     assert (

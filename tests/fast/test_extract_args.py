@@ -6,8 +6,8 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from extract.cli import parse_day, split_columns, spread_columns
-from extract.days import day_windows
+from extract.cli import split_columns, spread_columns
+from extract.days import day_windows, parse_day
 
 
 @pytest.mark.parametrize(
