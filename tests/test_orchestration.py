@@ -19,7 +19,7 @@ from pathlib import Path
 import psutil
 import pytest
 import requests
-from dagster import AssetKey, DagsterInstance, build_schedule_context, materialize
+from dagster import AssetCheckKey, AssetKey, AssetSelection, DagsterInstance, build_schedule_context, materialize
 
 from devstack import stack
 from devstack.config import REPO_ROOT, VENV_BIN, load_config
@@ -335,3 +335,19 @@ def test_stopping_make_dagster_leaves_no_process_behind(dagster_ui):
     assert not (config.home / "dagster.pid").exists()
     with pytest.raises(requests.ConnectionError):
         requests.get(f"{url}/server_info", timeout=5)
+
+
+def test_a_check_run_alone_without_a_partition_checks_every_day(dagster_stack):
+    """As the UI's "Execute" on a check does: no partition; the test then reads every day."""
+    assert run(dagster_stack, "2024-05-20").success  # something to check
+    check = AssetCheckKey(DATA, "stats_are_ordered_data_ref_signal_catalog_")
+    result = materialize(
+        [fonte_data, windpipe_dbt_models],
+        resources=resources(dagster_stack),
+        instance=DagsterInstance.ephemeral(),
+        selection=AssetSelection.checks(check),
+        raise_on_error=False,
+    )
+    assert result.success
+    assert checks(result) == {check.name: (True, "ERROR")}
+    assert result.get_asset_materialization_events() == []
