@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 
 from psycopg.conninfo import make_conninfo
 
@@ -99,3 +100,15 @@ class ApiSettings:
     def from_env(cls, environ: Mapping[str, str] | None = None) -> ApiSettings:
         env = os.environ if environ is None else environ
         return cls(url=env.get(API_URL_VARIABLE) or DEFAULT_API_URL, token=env.get(API_TOKEN_VARIABLE) or None)
+
+
+REPORTS_DIR_VARIABLE = "REPORTS_DIR"
+REPO_ROOT = Path(__file__).resolve().parent
+
+
+def reports_dir(environ: Mapping[str, str] | None = None) -> Path:
+    """Where the report's files go: REPORTS_DIR, by default reports/ in the repository;
+    a relative path is read from the repository, whoever writes (CLI, demo, Dagster)."""
+    env = os.environ if environ is None else environ
+    folder = Path(env.get(REPORTS_DIR_VARIABLE) or "reports")
+    return folder if folder.is_absolute() else REPO_ROOT / folder

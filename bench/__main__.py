@@ -30,7 +30,7 @@ from fonte_api.seeding import seed
 from fonte_api.settings import GeneratorSettings
 
 from .limit import measure_limit
-from .measure import run
+from .measure import dbt_vars, run
 from .orchestration import Orchestration, lock_row, orchestration_rows, unit_test_row
 
 RESULTS = REPO_ROOT / "bench" / "results.md"
@@ -116,8 +116,11 @@ class Bench:
         )
 
     def dbt_build(self, w: Workload):
-        variables = f"day: {w.first}" if w.first == w.last else f"{{start_day: {w.first}, end_day: {w.last}}}"
-        return run([str(VENV_BIN / "dbt"), "build", "--vars", variables], env=self.env, cwd=REPO_ROOT / "dbt_project")
+        return run(
+            [str(VENV_BIN / "dbt"), "build", "--vars", dbt_vars(w.first, w.last)],
+            env=self.env,
+            cwd=REPO_ROOT / "dbt_project",
+        )
 
     def api_stream(self, w: Workload, fmt: str) -> dict:
         pid = stack.api_pid(self.config)

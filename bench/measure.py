@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 import time
 from dataclasses import dataclass
+from datetime import date
 
 from devstack.memory import PeakRss
 
@@ -26,3 +27,8 @@ def run(cmd: list[str], *, env: dict, cwd=None) -> Run:
     if process.returncode != 0:
         raise RuntimeError(f"{cmd} failed ({process.returncode}):\n{output[-3000:]}")
     return Run(seconds, rss.peak, output)
+
+
+def dbt_vars(first: date, last: date) -> str:
+    """The `--vars` of a dbt build of these days, as a user writes them."""
+    return f"day: {first}" if first == last else f"{{start_day: {first}, end_day: {last}}}"

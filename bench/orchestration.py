@@ -24,7 +24,7 @@ import click
 from devstack.config import REPO_ROOT, VENV_BIN
 from fonte_api.models import VARIABLES
 
-from .measure import run
+from .measure import dbt_vars, run
 
 DBT_ASSETS = "raw/fonte_data,staging/signal_catalog,staging/stg_fonte__data,signal,data"  # all but the report
 FIRST = date(2024, 5, 20)
@@ -51,8 +51,7 @@ class Orchestration:
             env=self.env,
             cwd=REPO_ROOT,
         )
-        variables = f"day: {first}" if first == last else f"{{start_day: {first}, end_day: {last}}}"
-        build = self.dbt("build", "--vars", variables)
+        build = self.dbt("build", "--vars", dbt_vars(first, last))
         return extract.seconds + build.seconds
 
     def dbt(self, *args: str):

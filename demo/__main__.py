@@ -7,26 +7,20 @@ API answering -> `python -m extract DAY` -> `dbt build --vars 'day: DAY'` -> the
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 import time
-from collections import defaultdict
 from datetime import date, timedelta
 from pathlib import Path
 
 import click
-import psycopg
 import requests
 
 from devstack.config import REPO_ROOT, VENV_BIN, load_config
 from extract.days import utc_midnight
 from fonte_api.models import VARIABLES
-from pipeline_settings import AlvoSettings, ApiSettings
-
-STATS = ("mean", "min", "max", "std")
-REPORTS = Path(os.environ.get("REPORTS_DIR") or "reports")
-REPORTS = (REPORTS if REPORTS.is_absolute() else REPO_ROOT / REPORTS).resolve()
+from pipeline_settings import AlvoSettings, ApiSettings, reports_dir
+from report.read import STATS, read_statistics
 
 
 def _step(title: str) -> None:
@@ -68,37 +62,18 @@ def _fmt(value) -> str:
 
 
 def show_statistics(alvo: AlvoSettings, day: date, first_buckets: int = 3) -> None:
-    window = {"start": utc_midnight(day), "end": utc_midnight(day + timedelta(days=1))}
-    with psycopg.connect(**alvo.connect_kwargs()) as conn:
-        conn.execute("set timezone = 'UTC'")
-        counts = conn.execute(
-            """select s.name, count(d.value) from signal s
-               left join data d on d.signal_id = s.id and d.timestamp >= %(start)s and d.timestamp < %(end)s
-               group by s.id, s.name order by s.id""",
-            window,
-        ).fetchall()
-        rows = conn.execute(
-            """select d.timestamp, s.name, d.value from data d join signal s on s.id = d.signal_id
-               where d.timestamp >= %(start)s and d.timestamp < %(end)s order by d.timestamp""",
-            window,
-        ).fetchall()
+    buckets = read_statistics(alvo, day)  # by variable, in Fonte's order, as the report reads them
     click.echo(f"Buckets per signal on {day} (a complete day has 144):")
-    for name, count in counts:
-        click.echo(f"  {name:<26} {count:>4}")
-    # Signal names are <variable>_<stat>, and a stat has no underscore.
-    table: dict[tuple[str, object], dict[str, float]] = defaultdict(dict)
-    for timestamp, name, value in rows:
-        variable, stat = name.rsplit("_", 1)
-        table[variable, timestamp][stat] = value
+    for variable in VARIABLES:
+        for stat in STATS:
+            count = sum(1 for b in buckets.get(variable, []) if getattr(b, stat) is not None)
+            click.echo(f"  {f'{variable}_{stat}':<26} {count:>4}")
     click.echo(f"\nFirst {first_buckets} buckets of each variable:")
     click.echo(f"  {'bucket start (UTC)':<20} {'variable':<20} {'mean':>12} {'min':>12} {'max':>12} {'std':>12}")
-    shown: dict[str, int] = defaultdict(int)
-    order = {name: i for i, name in enumerate(VARIABLES)}
-    for (variable, timestamp), stats in sorted(table.items(), key=lambda item: (order.get(item[0][0], 99), item[0][1])):
-        if shown[variable] < first_buckets:
-            shown[variable] += 1
-            values = " ".join(_fmt(stats.get(stat)) for stat in STATS)
-            click.echo(f"  {timestamp:%Y-%m-%d %H:%M}     {variable:<20} {values}")
+    for variable, variable_buckets in buckets.items():
+        for b in variable_buckets[:first_buckets]:
+            values = " ".join(_fmt(getattr(b, stat)) for stat in STATS)
+            click.echo(f"  {b.start:%Y-%m-%d %H:%M}     {variable:<20} {values}")
 
 
 @click.command()
@@ -126,7 +101,7 @@ def main(day: str) -> None:
     show_statistics(config.alvo_settings, the_day)
     _step(f"5. The report of {day}: python -m report {day}")
     _run([sys.executable, "-m", "report", day], REPO_ROOT, env)
-    html = REPORTS / f"{day}.html"
+    html = reports_dir() / f"{day}.html"
     click.echo(f"\nOpen the report (it needs no network): {html}  (or file://{html})")
     click.echo("The stack is still running (make status). Stop it with: make down")
 

@@ -5,19 +5,18 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from psycopg.conninfo import conninfo_to_dict
 
 from fonte_api.settings import DEFAULT_FONTE_DB_URL, owner_url_for
-from pipeline_settings import API_URL_VARIABLE, DEFAULT_ALVO, AlvoSettings, ApiSettings
+from pipeline_settings import API_URL_VARIABLE, DEFAULT_ALVO, REPO_ROOT, AlvoSettings, ApiSettings
 
 from .pgcluster import Cluster, Role
 from .ports import reserve_port
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = Path(sys.executable).parent
 
 
@@ -109,5 +108,5 @@ def private_stack_environment(home: Path) -> dict[str, str]:
         "DEVSTACK_DIR": str(home),
         "FONTE_DB_URL": f"postgresql://fonte:fonte@127.0.0.1:{fonte}/fonte",
         API_URL_VARIABLE: f"http://127.0.0.1:{api}",
-        **AlvoSettings(**{**DEFAULT_ALVO.connect_kwargs(), "port": alvo}).as_env(),
+        **replace(DEFAULT_ALVO, port=alvo).as_env(),
     }

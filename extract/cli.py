@@ -8,7 +8,6 @@ Exit codes: 0 done; 1 the API, Alvo or the data failed (one line on stderr); 2 b
 
 from __future__ import annotations
 
-import re
 import sys
 import traceback
 
@@ -24,11 +23,10 @@ from pipeline_settings import (
 )
 
 from .client import FonteClient
-from .days import parse_day
+from .days import DAY_PATTERN, parse_day
 from .errors import ExtractError, UnknownColumns
 from .pipeline import DEFAULT_COLUMNS, DayResult, extract_days
 
-_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _COLUMN_FLAGS = ("--columns", "-c")
 
 
@@ -48,7 +46,7 @@ def spread_columns(args: list[str]) -> list[str]:
                 rewritten.append("--columns")
             taking, taken = True, 0
             continue
-        if taking and not arg.startswith("-") and not _DATE.match(arg):
+        if taking and not arg.startswith("-") and not DAY_PATTERN.match(arg):
             rewritten += ["--columns", arg]
             taken += 1
             continue

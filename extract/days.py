@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
-_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+DAY_PATTERN = re.compile(r"^\d{4}-\d{2}-\d{2}$")  # YYYY-MM-DD
 
 
 @dataclass(frozen=True)
@@ -33,7 +33,7 @@ def day_windows(first_day: date, last_day: date) -> list[DayWindow]:
 def parse_day(value: str) -> date:
     """A `YYYY-MM-DD` day; ValueError with a readable message otherwise."""
     try:
-        if _DAY.match(value):
+        if DAY_PATTERN.match(value):
             return date.fromisoformat(value)
     except ValueError:
         pass

@@ -134,11 +134,8 @@ class StreamSlots:
         self.size = size
         self.wait_seconds = wait_seconds
         self.waiting = 0
+        self.in_use = 0
         self._semaphore = asyncio.Semaphore(size)
-
-    @property
-    def in_use(self) -> int:
-        return self.size - self._semaphore._value  # asyncio keeps the free count there
 
     async def acquire(self) -> StreamGuard:
         self.waiting += 1
@@ -148,14 +145,19 @@ class StreamSlots:
             raise StreamSlotsBusy(self.wait_seconds) from None
         finally:
             self.waiting -= 1
-        return StreamGuard(self._semaphore)
+        self.in_use += 1
+        return StreamGuard(self)
+
+    def _release(self) -> None:
+        self.in_use -= 1
+        self._semaphore.release()
 
 
 class StreamGuard:
     """Releases a slot and closes the body (returning its connection) exactly once."""
 
-    def __init__(self, semaphore: asyncio.Semaphore):
-        self._semaphore = semaphore
+    def __init__(self, slots: StreamSlots):
+        self._slots = slots
         self._released = False
         self.body: BodyStream | None = None
 
@@ -171,7 +173,7 @@ class StreamGuard:
                 if self.body is not None:
                     await run_in_threadpool(self.body.close)
             finally:
-                self._semaphore.release()
+                self._slots._release()
 
 
 class _Stalled(Exception):

@@ -14,13 +14,16 @@ import fcntl
 import hashlib
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 from dagster_dbt import DbtProject
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
+from devstack.config import REPO_ROOT, VENV_BIN
+
 DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
+# dbt from this interpreter's environment (the venv, or the image's Python): `dagster`
+# started without activating the venv does not have it on PATH.
+DBT_EXECUTABLE = VENV_BIN / "dbt"
 TARGET = Path("target") / "dagster"
 SOURCE_PARTS = ("dbt_project.yml", "selectors.yml", "models", "macros", "tests", "seeds")
 
@@ -56,10 +59,9 @@ def prepare(project: DbtProject = DBT_PROJECT) -> Path:
         current = project_hash(project.project_dir)
         if project.manifest_path.exists() and stamp.exists() and stamp.read_text() == current:
             return project.manifest_path
-        dbt = Path(sys.executable).parent / "dbt"
         env = {**os.environ, "DBT_TARGET_PATH": str(target), "DBT_LOG_PATH": str(target)}
         result = subprocess.run(
-            [str(dbt), "parse", "--quiet"],
+            [str(DBT_EXECUTABLE), "parse", "--quiet"],
             cwd=project.project_dir,
             env=env,
             capture_output=True,

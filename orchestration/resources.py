@@ -9,9 +9,7 @@ from __future__ import annotations
 
 import importlib.metadata
 import os
-import sys
 from functools import cached_property
-from pathlib import Path
 
 from dagster import ConfigurableResource, EnvVar
 from dagster_dbt import DbtCliResource
@@ -29,11 +27,7 @@ from pipeline_settings import (
     AlvoSettings,
 )
 
-from .dbt_manifest import DBT_PROJECT
-
-# dbt from this interpreter's environment (the venv, or the image's Python): `dagster`
-# started without activating the venv does not have it on PATH.
-DBT_EXECUTABLE = Path(sys.executable).parent / "dbt"
+from .dbt_manifest import DBT_EXECUTABLE, DBT_PROJECT
 
 
 def from_env(variable: str, default):

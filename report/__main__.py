@@ -5,20 +5,16 @@ Exit codes: 0 done; 1 a day is not in Alvo, or Alvo is unreachable; 2 bad usage.
 
 from __future__ import annotations
 
-import os
 import sys
-from datetime import timedelta
 from pathlib import Path
 
 import click
 
 from extract.cli import day_param
-from pipeline_settings import AlvoSettings
+from pipeline_settings import AlvoSettings, reports_dir
 
 from .page import write_report
-from .read import ReportError, read_day
-
-DEFAULT_OUT = Path(os.environ.get("REPORTS_DIR") or "reports")
+from .read import ReportError, read_days
 
 
 @click.command(context_settings={"help_option_names": ["-h", "--help"]})
@@ -30,7 +26,7 @@ DEFAULT_OUT = Path(os.environ.get("REPORTS_DIR") or "reports")
     "--out",
     "out_dir",
     type=click.Path(file_okay=False, path_type=Path),
-    default=DEFAULT_OUT,
+    default=reports_dir(),
     show_default=True,
     help="Folder for the .html and .png files (REPORTS_DIR).",
 )
@@ -47,9 +43,8 @@ def main(day, last_day, out_dir) -> None:
         raise click.BadParameter(f"--to {last_day} is before {day}", param_hint="--to")
     pipeline = AlvoSettings.from_env()
     reader = pipeline.as_reader()
-    days = [day + timedelta(days=i) for i in range((last_day - day).days + 1)]
     try:
-        data = [read_day(reader, pipeline, d) for d in days]
+        data = read_days(reader, pipeline, day, last_day)
     except ReportError as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(1)

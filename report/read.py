@@ -1,8 +1,9 @@
 """What a day's report shows, read from Alvo.
 
 The statistics (`data` joined to `signal`) are read through Alvo's read-only role, as any
-reader of the marts would. The 1-minute samples behind them live in staging
-(`raw.fonte_data`), which that role may not read by design, so they are read through the
+reader of the marts would. The 1-minute samples behind them are staging: read through dbt's
+staging model over `raw.fonte_data` (the finite samples the statistics were computed from,
+by the model's own rule), which the read-only role may not read by design, so through the
 pipeline's role; without them the report still draws the statistics.
 """
 
@@ -14,13 +15,14 @@ from datetime import date, datetime, timedelta
 
 import psycopg
 
-from extract.days import utc_midnight
+from extract.days import day_windows, utc_midnight
 from extract.errors import first_line
-from extract.names import SCHEMA, TABLE
 from fonte_api.models import VARIABLES
 from pipeline_settings import AlvoSettings
 
 BUCKETS_PER_DAY = 144
+# dbt's staging model (dbt_project/models/staging/stg_fonte__data.sql, schema `staging`).
+STAGED_SAMPLES = "staging.stg_fonte__data"
 STATS = ("mean", "min", "max", "std")
 
 
@@ -87,10 +89,8 @@ def read_samples(pipeline: AlvoSettings, day: date) -> dict[str, list[tuple[date
     start, end = utc_midnight(day), utc_midnight(day + timedelta(days=1))
     with _connect(pipeline, "staging") as conn:
         rows = conn.execute(
-            f"select variable, timestamp, value from {SCHEMA}.{TABLE} "
-            "where timestamp >= %s and timestamp < %s and value is not null "
-            "and value not in ('NaN'::float8, 'Infinity'::float8, '-Infinity'::float8) "
-            "order by variable, timestamp",
+            f"select variable, timestamp, value from {STAGED_SAMPLES} "
+            "where timestamp >= %s and timestamp < %s order by variable, timestamp",
             (start, end),
         ).fetchall()
     samples: dict[str, list[tuple[datetime, float]]] = defaultdict(list)
@@ -119,6 +119,12 @@ def read_day(reader: AlvoSettings, pipeline: AlvoSettings, day: date) -> DayData
         for bucket in variable_buckets:
             bucket.samples = counts.get(bucket.start, 0)
     return data
+
+
+def read_days(reader: AlvoSettings, pipeline: AlvoSettings, first: date, last: date) -> list[DayData]:
+    """Every day from first to last, both included, read before anything is drawn: one day
+    missing from Alvo is a ReportError, and then no file is written."""
+    return [read_day(reader, pipeline, window.day) for window in day_windows(first, last)]
 
 
 def _bucket_start(timestamp: datetime) -> datetime:

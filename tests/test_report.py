@@ -20,7 +20,7 @@ from devstack.config import REPO_ROOT
 from devstack.ports import reserve_port
 
 from .browser import browser_page, is_blank
-from .expected import VARIABLES
+from .expected import VARIABLES, alvo_statistics
 
 FULL_DAY, PARTIAL_DAY = "2024-05-23", "2024-05-27"
 GAP = ("2024-05-27T01:00:00Z", "2024-05-27T01:30:00Z")  # three buckets: 01:00, 01:10, 01:20
@@ -102,15 +102,8 @@ def datasets(spec: dict, name_prefix: str) -> list[dict]:
 
 def alvo_values(stack, day: str) -> dict[tuple[str, str, str], float]:
     """(variable, bucket start ISO, stat) -> value, straight from Alvo's data."""
-    start = datetime.fromisoformat(day).replace(tzinfo=UTC)
-    with stack.alvo() as conn:
-        rows = conn.execute(
-            "select d.timestamp, s.name, d.value from data d join signal s on s.id = d.signal_id "
-            "where d.timestamp >= %s and d.timestamp < %s",
-            (start, start + timedelta(days=1)),
-        ).fetchall()
     values = {}
-    for timestamp, name, value in rows:
+    for (timestamp, name), value in alvo_statistics(stack, day).items():
         variable, stat = name.rsplit("_", 1)
         values[variable, timestamp.astimezone(UTC).isoformat().replace("+00:00", "Z"), stat] = value
     return values

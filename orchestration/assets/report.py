@@ -4,24 +4,15 @@ reports/DAY.png (`python -m report DAY`), downstream of `data`."""
 # No `from __future__ import annotations`: Dagster reads the annotations of decorated
 # functions at load time and does not resolve strings.
 import base64
-import os
-from datetime import timedelta
-from pathlib import Path
 
 from dagster import AssetExecutionContext, AssetKey, Failure, MaterializeResult, MetadataValue, asset
 
-from devstack.config import REPO_ROOT
+from pipeline_settings import reports_dir
 from report.page import render_png, write_report
-from report.read import ReportError, read_day
+from report.read import ReportError, read_days
 
 from ..partitions import DAILY, ONE_RUN_PER_BACKFILL, run_days
 from ..resources import AlvoResource
-
-
-def reports_dir() -> Path:
-    """REPORTS_DIR (default: reports/ in the repository), where `python -m report` writes too."""
-    folder = Path(os.environ.get("REPORTS_DIR") or "reports")
-    return folder if folder.is_absolute() else REPO_ROOT / folder
 
 
 @asset(
@@ -38,19 +29,16 @@ def report(context: AssetExecutionContext, alvo: AlvoResource) -> MaterializeRes
     if days is None:
         raise Failure(description="the report needs a partition (a day or a range of days)")
     first, last = days
-    written, preview = [], None
-    day = first
-    while day <= last:
-        try:
-            data = read_day(alvo.reader_settings(), alvo.settings(), day)
-        except ReportError as exc:
-            raise Failure(description=f"report of {day} failed: {exc}") from None
+    try:
+        every_day = read_days(alvo.reader_settings(), alvo.settings(), first, last)
+    except ReportError as exc:
+        raise Failure(description=f"report of {first}..{last} failed: {exc}") from None
+    written = []
+    for data in every_day:
         html_path, png_path = write_report(data, reports_dir())
         written += [html_path, png_path]
-        context.log.info(f"{day}: {html_path} and {png_path}")
-        if preview is None:
-            preview = base64.b64encode(render_png(data, scale=0.35)).decode()
-        day += timedelta(days=1)
+        context.log.info(f"{data.day}: {html_path} and {png_path}")
+    preview = base64.b64encode(render_png(every_day[0], scale=0.35)).decode()
     return MaterializeResult(
         metadata={
             "html": MetadataValue.path(str(written[0])),
