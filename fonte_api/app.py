@@ -20,6 +20,7 @@ from .routes import data, health, variables
 from .security import require_token
 from .seeding import seed
 from .settings import Settings, load_settings
+from .strict_query import refuse_undeclared_query
 from .streaming import StreamSlots
 
 log = logging.getLogger("fonte_api")
@@ -107,8 +108,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     _add_error_handlers(app)
-    token = [Depends(require_token)]
+    # The token first, so a token in the URL keeps its own 401; then undeclared parameters.
+    # /health takes neither: monitors append cache-busting parameters (docs/api.md).
+    guarded = [Depends(require_token), Depends(refuse_undeclared_query)]
     app.include_router(health.router)
-    app.include_router(variables.router, dependencies=token)
-    app.include_router(data.router, dependencies=token)
+    app.include_router(variables.router, dependencies=guarded)
+    app.include_router(data.router, dependencies=guarded)
     return app

@@ -63,7 +63,14 @@ def choose_format(explicit: OutputFormat | None, accept: str | None) -> OutputFo
             },
         },
         401: {"model": ErrorOut, "description": "FONTE_API_TOKEN is set and the request lacks it."},
-        422: {"model": ErrorOut, "description": "Unknown column, malformed timestamp, start not before end."},
+        422: {
+            "model": ErrorOut,
+            "description": (
+                "Unknown column, malformed timestamp, start not before end, or a query parameter this "
+                "route does not declare (named, with the accepted ones; `limit`/`offset` included: "
+                "the answer is a stream, never paged)."
+            ),
+        },
         503: {
             "model": ErrorOut,
             "description": "Fonte's database is unreachable, or every stream slot stayed busy (then with Retry-After).",

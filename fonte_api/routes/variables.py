@@ -39,6 +39,7 @@ class CatalogOut(BaseModel):
     response_model=CatalogOut,
     responses={
         401: {"model": ErrorOut, "description": "FONTE_API_TOKEN is set and the request lacks it."},
+        422: {"model": ErrorOut, "description": "A query parameter: this route declares none."},
         503: {"model": ErrorOut, "description": "Fonte's database is unreachable."},
     },
 )
