@@ -20,8 +20,8 @@ from .routes import data, health, variables
 from .security import require_token
 from .seeding import seed
 from .settings import Settings, load_settings
-from .strict_query import refuse_undeclared_query
 from .streaming import StreamSlots
+from .strict_query import refuse_undeclared_query
 
 log = logging.getLogger("fonte_api")
 
