@@ -76,6 +76,20 @@ def test_a_range_in_one_run_touches_only_its_days(day_built):
         assert_matches(alvo_statistics(day_built, day), expected)
 
 
+def test_a_days_window_is_half_open_and_leaves_the_next_days_first_bucket(day_built):
+    """[D 00:00, D+1 00:00): the sample at D+1 00:00 belongs to the next day only; building D
+    after D+1 must neither read it nor delete the next day's first bucket."""
+    assert day_built.extract("2024-05-25", "--to", "2024-05-26", "--columns", *VARIABLES).returncode == 0
+    build(day_built, "--vars", "day: 2024-05-26")
+    next_day = alvo_statistics(day_built, "2024-05-26")
+    assert len(next_day) == 144 * 12
+    build(day_built, "--vars", "day: 2024-05-25")
+    assert alvo_statistics(day_built, "2024-05-26") == next_day
+    assert_matches(
+        alvo_statistics(day_built, "2024-05-25"), expected_statistics(fonte_samples(day_built, "2024-05-25"))
+    )
+
+
 @pytest.fixture
 def gappy_day(day_built):
     """2024-05-27 with holes: one bucket emptied, one left with 2 samples, one with 1."""

@@ -133,6 +133,32 @@ def test_connection_dropped_mid_body_keeps_the_previous_copy(pipeline_stack):
     assert staged(pipeline_stack, "2024-05-26") == before
 
 
+def test_a_failure_between_the_delete_and_the_insert_keeps_the_previous_copy(pipeline_stack):
+    """The delete of the old copy and the insert of the new one commit together or not at all:
+    a trigger refuses the insert, which runs after the delete (every other failure test breaks
+    the load before the delete)."""
+    assert pipeline_stack.extract("2024-05-26").returncode == 0
+    before = staged(pipeline_stack, "2024-05-26")
+    with pipeline_stack.alvo() as conn:
+        conn.execute(
+            "create function raw.refuse_insert() returns trigger language plpgsql as "
+            "$$ begin raise exception 'injected: the insert fails after the delete'; end $$"
+        )
+        conn.execute(
+            "create trigger refuse_insert before insert on raw.fonte_data "
+            "for each statement execute function raw.refuse_insert()"
+        )
+    try:
+        result = pipeline_stack.extract("2024-05-26")
+    finally:
+        with pipeline_stack.alvo() as conn:
+            conn.execute("drop function raw.refuse_insert() cascade")
+    assert result.returncode == 1, result.stdout
+    assert "Alvo refused the load of 2024-05-26: injected: the insert fails after the delete" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert staged(pipeline_stack, "2024-05-26") == before
+
+
 @pytest.mark.parametrize(
     "body,needle",
     [
@@ -140,7 +166,8 @@ def test_connection_dropped_mid_body_keeps_the_previous_copy(pipeline_stack):
         (b"timestamp,wind_speed\n2024-05-26T00:00:00+00:00,1.0\n", "expected timestamp,wind_speed,power"),
         (
             b"timestamp,wind_speed,power\n2024-05-26T00:00:00+00:00,1.0,2.0\n2024-05-26T00:00:00+00:00,1.0,2.0\n",
-            "duplicate",
+            # The extractor's own message, not PostgreSQL's unique-violation text.
+            "error: the API sent 1 duplicate timestamps for 2024-05-26\n",
         ),
         (b"timestamp,wind_speed,power\n2024-05-26T00:00:00+00:00,1.0,2.0\n2024-05-26T00:01:00+00:00,1.", "malformed"),
         (b"timestamp,wind_speed,power\n2024-05-27T00:00:00+00:00,1.0,2.0\n", "outside"),

@@ -106,9 +106,24 @@ def materialize_cli(stack, *partitions: str) -> subprocess.CompletedProcess:
     return dagster_cli(stack, "asset", "materialize", "-m", "orchestration.definitions", "--select", "*", *partitions)
 
 
+def staged_state(stack, day: str):
+    """How many samples of the day are staged, and when they were loaded."""
+    start = datetime.fromisoformat(day).replace(tzinfo=UTC)
+    with stack.alvo() as conn:
+        if not conn.execute("select to_regclass('raw.fonte_data') is not null").fetchone()[0]:
+            return (0, None)
+        return conn.execute(
+            "select count(*), max(_loaded_at) from raw.fonte_data where timestamp >= %s and timestamp < %s",
+            (start, start + timedelta(days=1)),
+        ).fetchone()
+
+
 def test_one_partition_in_process_equals_the_cli_path_and_every_check_passes(dagster_stack):
+    neighbours = {day: staged_state(dagster_stack, day) for day in ("2024-05-23", "2024-05-25")}
     result = run(dagster_stack, "2024-05-24")
     assert result.success
+    # The partition is its day only: neither neighbour was staged again.
+    assert {day: staged_state(dagster_stack, day) for day in neighbours} == neighbours
     materialized = {e.asset_key for e in result.get_asset_materialization_events()}
     assert {AssetKey(["raw", "fonte_data"]), AssetKey(["staging", "stg_fonte__data"]), DATA} <= materialized
     evaluations = checks(result)

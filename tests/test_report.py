@@ -134,6 +134,48 @@ def test_every_value_in_the_report_equals_alvo(built, tmp_path):
     assert shown == expected  # every value, and no other
 
 
+def drawn_bands(spec: dict, rows: list[dict]) -> dict[str, dict[str, tuple[float, float]]]:
+    """Each band layer (a rect with y and y2) as the chart draws it: bucket start -> (low, high),
+    read through the layer's own encoding fields, so a band drawn from other fields is seen."""
+    bands = {}
+    for layer in spec["layer"]:
+        mark = layer.get("mark")
+        if (mark.get("type") if isinstance(mark, dict) else mark) != "rect":
+            continue
+        low, high = layer["encoding"]["y"]["field"], layer["encoding"]["y2"]["field"]
+        bands[f"{low}..{high}"] = {
+            row["start"]: (row[low], row[high]) for row in rows if row[low] is not None and row[high] is not None
+        }
+    return bands
+
+
+def test_the_bands_drawn_are_alvos_min_max_and_mean_minus_plus_std(built, tmp_path):
+    assert make_report(built, tmp_path, FULL_DAY).returncode == 0
+    specs = embedded_specs(tmp_path / f"{FULL_DAY}.html")
+    alvo = alvo_values(built, FULL_DAY)
+    for variable in VARIABLES:
+        starts = sorted({start for (v, start, _) in alvo if v == variable})
+        assert len(starts) == 144
+        expected = [
+            {start: (alvo[variable, start, "min"], alvo[variable, start, "max"]) for start in starts},
+            {
+                start: (
+                    alvo[variable, start, "mean"] - alvo[variable, start, "std"],
+                    alvo[variable, start, "mean"] + alvo[variable, start, "std"],
+                )
+                for start in starts
+            },
+        ]
+        bands = drawn_bands(specs[variable], datasets(specs[variable], f"statistics_{variable}"))
+        assert len(bands) == 2, bands.keys()
+        drawn = sorted(bands.values(), key=lambda band: sorted(band.items())[0][1][1] - sorted(band.items())[0][1][0])
+        wanted = sorted(expected, key=lambda band: sorted(band.items())[0][1][1] - sorted(band.items())[0][1][0])
+        for band, want in zip(drawn, wanted, strict=True):
+            assert band.keys() == want.keys()
+            for start, (low, high) in want.items():
+                assert band[start] == pytest.approx((low, high), rel=1e-12, abs=1e-12), (variable, start)
+
+
 def test_a_partial_day_shows_its_gap_and_never_bridges_it(built, tmp_path):
     assert make_report(built, tmp_path, PARTIAL_DAY).returncode == 0
     html = (tmp_path / f"{PARTIAL_DAY}.html").read_text()

@@ -41,6 +41,12 @@ def test_a_wrong_token_is_refused(api_with_token):
     assert_refused(response)
     assert response.json()["detail"] == "wrong token"
     assert_refused(requests.get(f"{api_with_token.url}/data", params=DAY, headers=bearer(API_TOKEN[:-1]), timeout=10))
+    # Of the right length, differing in one character only (first or last): the comparison
+    # is of the token itself, not of its length or a prefix.
+    for wrong in (f"x{API_TOKEN[1:]}", f"{API_TOKEN[:-1]}{'y' if API_TOKEN[-1] != 'y' else 'z'}"):
+        assert len(wrong) == len(API_TOKEN)
+        assert wrong != API_TOKEN
+        assert_refused(requests.get(f"{api_with_token.url}/data", params=DAY, headers=bearer(wrong), timeout=10))
     basic = {"Authorization": f"Basic {API_TOKEN}"}
     assert_refused(requests.get(f"{api_with_token.url}/data", params=DAY, headers=basic, timeout=10))
 

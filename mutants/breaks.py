@@ -1,0 +1,169 @@
+"""The curated breaks: one small semantic change of a rule that matters, and the tests that
+must fail when it is applied. Each `old` text (and each of `also`) must occur exactly once in its file; when the
+code moves and it no longer does, the break is reported as "no longer applies", never as
+caught, and this list is updated with the code."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Break:
+    name: str
+    rule: str
+    path: str
+    old: str
+    new: str
+    tests: tuple[str, ...]
+    # Further (old, new) edits of the same file that the break needs to run at all.
+    also: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def edits(self) -> tuple[tuple[str, str], ...]:
+        return ((self.old, self.new), *self.also)
+
+
+DBT_VALUES = "tests/test_dbt.py::test_every_value_of_the_day_equals_python"
+
+BREAKS = [
+    Break(
+        "bucket-width",
+        "a bucket is 10 minutes wide",
+        "dbt_project/macros/time_buckets.sql",
+        "date_bin('10 minutes', {{ column }}",
+        "date_bin('5 minutes', {{ column }}",
+        (DBT_VALUES,),
+    ),
+    Break(
+        "bucket-origin",
+        "buckets start on the 10-minute marks of UTC",
+        "dbt_project/macros/time_buckets.sql",
+        "date_bin('10 minutes', {{ column }}, timestamptz '2000-01-01 00:00:00+00')",
+        "date_bin('10 minutes', {{ column }}, timestamptz '2000-01-01 00:05:00+00')",
+        (DBT_VALUES,),
+    ),
+    Break(
+        "sample-std",
+        "std is the sample standard deviation (n - 1)",
+        "dbt_project/models/marts/data.sql",
+        "stddev_samp(value)::float8 as std",
+        "stddev_pop(value)::float8 as std",
+        (DBT_VALUES,),
+    ),
+    Break(
+        "dbt-day-half-open",
+        "a build's day window is half-open [D, D+1)",
+        "dbt_project/macros/day_window.sql",
+        "{{ column }} >= {{ window.start }} and {{ column }} < {{ window.end }}",
+        "{{ column }} >= {{ window.start }} and {{ column }} <= {{ window.end }}",
+        ("tests/test_dbt.py::test_a_days_window_is_half_open_and_leaves_the_next_days_first_bucket",),
+    ),
+    Break(
+        "build-replaces-its-days",
+        "a build deletes exactly its days' buckets before writing them",
+        "dbt_project/macros/replace_days.sql",
+        "delete from {{ this }} where {{ in_day_window('timestamp') }}",
+        "delete from {{ this }} where true",
+        ("tests/test_dbt.py::test_rerun_changes_nothing_and_a_second_day_leaves_the_first",),
+    ),
+    Break(
+        "non-finite-values",
+        "NaN and infinite samples are dropped before the statistics",
+        "dbt_project/models/staging/stg_fonte__data.sql",
+        "value not in ('NaN'::float8, 'Infinity'::float8, '-Infinity'::float8)",
+        "value not in ('NaN'::float8, '-Infinity'::float8)",
+        ("tests/test_dbt.py::test_nan_and_infinite_staged_values_are_dropped_not_averaged",),
+    ),
+    Break(
+        "build-day-locks",
+        "builds of the same day take turns (advisory lock per day)",
+        "dbt_project/macros/build_locks.sql",
+        "perform pg_advisory_xact_lock({{ keys.days }}, locked_day - date '1900-01-01');",
+        "perform null;",
+        ("tests/test_concurrent_builds.py::test_a_build_that_cannot_get_the_lock_fails_clearly_and_changes_nothing",),
+    ),
+    Break(
+        "api-range-half-open",
+        "/data answers start <= timestamp < end",
+        "fonte_api/streaming.py",
+        "timestamp < %s order by timestamp",
+        "timestamp <= %s order by timestamp",
+        ("tests/test_api.py::test_range_is_half_open",),
+    ),
+    Break(
+        "api-order",
+        "/data rows are ordered by timestamp",
+        "fonte_api/streaming.py",
+        "timestamp < %s order by timestamp",
+        "timestamp < %s",
+        ("tests/test_api.py::test_rows_stay_ordered_after_they_move_in_the_heap",),
+    ),
+    Break(
+        "token-compared",
+        "the API's bearer check compares the token itself",
+        "fonte_api/security.py",
+        "secrets.compare_digest(credentials.credentials.encode(), expected.encode())",
+        "len(credentials.credentials) == len(expected)",
+        ("tests/test_security.py::test_a_wrong_token_is_refused",),
+    ),
+    Break(
+        "unknown-parameters",
+        "an undeclared query parameter is a 422",
+        "fonte_api/strict_query.py",
+        "    if not unknown:\n        return\n",
+        "    if True:\n        return\n",
+        ("tests/test_strict_query.py::test_data_refuses_parameters_it_does_not_declare",),
+    ),
+    Break(
+        "extract-day-window",
+        "the extractor stages the whole UTC day [D 00:00, D+1 00:00)",
+        "extract/days.py",
+        "utc_midnight(d + timedelta(days=1))",
+        "utc_midnight(d) + timedelta(hours=23)",
+        ("tests/test_extract.py::test_a_day_loads_1440_rows_per_column_equal_to_fonte",),
+    ),
+    Break(
+        "atomic-replace",
+        "the extractor deletes and inserts a day in one transaction",
+        "extract/loader.py",
+        "            (day_start, day_end, columns),\n        )\n",
+        "            (day_start, day_end, columns),\n        )\n"
+        '        conn.execute("commit")\n        conn.execute("begin")\n',
+        ("tests/test_extract.py::test_a_failure_between_the_delete_and_the_insert_keeps_the_previous_copy",),
+        # The staged body must outlive that commit, or every load fails for another reason.
+        also=(("on commit drop", "on commit preserve rows"),),
+    ),
+    Break(
+        "extract-duplicates",
+        "the extractor refuses duplicate timestamps with its own message",
+        "extract/loader.py",
+        "        if duplicates:\n",
+        "        if False:\n",
+        ("tests/test_extract.py::test_a_malformed_body_is_exit_1_and_staging_unchanged",),
+    ),
+    Break(
+        "report-std-band",
+        "the report's band is mean -/+ std",
+        "report/charts.py",
+        '"std_low": None if b.std is None else b.mean - b.std,',
+        '"std_low": None if b.std is None else b.mean - 2 * b.std,',
+        ("tests/test_report.py::test_the_bands_drawn_are_alvos_min_max_and_mean_minus_plus_std",),
+    ),
+    Break(
+        "report-values",
+        "every number in the report is Alvo's",
+        "report/charts.py",
+        '"min": b.min,',
+        '"min": b.mean,',
+        ("tests/test_report.py::test_every_value_in_the_report_equals_alvo",),
+    ),
+    Break(
+        "partition-window",
+        "a daily partition runs exactly its day",
+        "orchestration/partitions.py",
+        "(window.end - timedelta(days=1)).date()",
+        "window.end.date()",
+        ("tests/test_orchestration.py::test_one_partition_in_process_equals_the_cli_path_and_every_check_passes",),
+    ),
+]
