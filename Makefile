@@ -11,7 +11,7 @@ DOCS_PORT ?= 8080
 -include .env
 export
 
-.PHONY: demo test test-fast lint format browser up down status docs dagster bench install clean
+.PHONY: demo test test-fast lint format browser up down status docs dagster bench mutants compose-rehearsal install clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -78,6 +78,15 @@ dagster: up
 
 bench: $(STAMP)
 	$(BIN)/python -m bench
+
+# docker-compose.yml's Dagster services as local processes, no Docker: runs, a killed run, a
+# killed code server, a killed daemon (also run by `make test`).
+compose-rehearsal: $(STAMP)
+	$(BIN)/python -m devstack.rehearsal
+
+# Break each core rule alone on a scratch copy and check that its tests fail (not in `make test`).
+mutants: $(STAMP)
+	$(BIN)/python -m mutants
 
 clean: down
 	rm -rf .devstack

@@ -43,6 +43,10 @@ class StackConfig:
         return self.api.url.rstrip("/")
 
     @property
+    def api_host(self) -> str:
+        return urlsplit(self.api.url).hostname or "127.0.0.1"
+
+    @property
     def api_port(self) -> int:
         return urlsplit(self.api.url).port or 80
 
@@ -87,13 +91,13 @@ def load_config(environ: Mapping[str, str] | None = None) -> StackConfig:
     alvo_reader = alvo.as_reader(env)
     return StackConfig(
         home=home,
-        fonte=Cluster("fonte", home / "fonte-pg", int(reader.get("port", 5432))),
+        fonte=Cluster("fonte", home / "fonte-pg", int(reader.get("port", 5432)), reader.get("host", "127.0.0.1")),
         fonte_db=reader.get("dbname", "fonte"),
         fonte_url=reader_url,
         fonte_owner_url=owner_url,
         fonte_owner=Role(owner["user"], owner.get("password", "")),
         fonte_reader=Role(reader["user"], reader.get("password", "")),
-        alvo=Cluster("alvo", home / "alvo-pg", alvo.port),
+        alvo=Cluster("alvo", home / "alvo-pg", alvo.port, alvo.host),
         alvo_settings=alvo,
         alvo_reader=Role(alvo_reader.user, alvo_reader.password),
         api=ApiSettings.from_env(env),

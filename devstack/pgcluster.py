@@ -30,7 +30,7 @@ PG_HBA = """\
 local   all   all                  trust
 host    all   postgres  0.0.0.0/0  reject
 host    all   postgres  ::/0       reject
-host    all   all       127.0.0.1/32  scram-sha-256
+host    all   all       127.0.0.0/8   scram-sha-256
 host    all   all       ::1/128       scram-sha-256
 """
 
@@ -50,6 +50,9 @@ class Cluster:
     name: str  # "fonte" or "alvo": used in messages and file names
     datadir: Path
     port: int
+    # A loopback address: 127.0.0.1, or another one of 127.0.0.0/8 where several servers
+    # keep the same port (the compose rehearsal gives each service its own address).
+    host: str = "127.0.0.1"
 
     @property
     def logfile(self) -> Path:
@@ -123,7 +126,7 @@ def initialise(cluster: Cluster) -> bool:
 
 
 def start(cluster: Cluster) -> int:
-    """Start the server on 127.0.0.1:port if it is not running; returns its PID."""
+    """Start the server on host:port if it is not running; returns its PID."""
     running = postmaster_pid(cluster)
     if running:
         return running
@@ -135,7 +138,7 @@ def start(cluster: Cluster) -> int:
 
         entry = pwd.getpwnam(server.system_user)
         os.chown(socket_dir, entry.pw_uid, entry.pw_gid)
-    options = f"-h 127.0.0.1 -p {cluster.port} -k {socket_dir}"
+    options = f"-h {cluster.host} -p {cluster.port} -k {socket_dir}"
     try:
         _run_pg(
             server,
@@ -153,7 +156,8 @@ def start(cluster: Cluster) -> int:
         )
     except ClusterError as exc:
         tail = _log_tail(cluster)
-        raise ClusterError(f"{cluster.name} PostgreSQL did not start on port {cluster.port}: {exc}\n{tail}") from exc
+        where = f"{cluster.host}:{cluster.port}"
+        raise ClusterError(f"{cluster.name} PostgreSQL did not start on {where}: {exc}\n{tail}") from exc
     pid = postmaster_pid(cluster)
     if pid is None:
         raise ClusterError(f"{cluster.name} PostgreSQL started but wrote no postmaster.pid")

@@ -22,18 +22,18 @@ from .config import REPO_ROOT, StackConfig
 from .pgcluster import Cluster, ClusterError
 
 
-def port_is_free(port: int) -> bool:
+def port_is_free(port: int, host: str = "127.0.0.1") -> bool:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
         probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
-            probe.bind(("127.0.0.1", port))
+            probe.bind((host, port))
         except OSError:
             return False
     return True
 
 
-def _require_free(port: int, what: str, variable: str) -> None:
-    if not port_is_free(port):
+def _require_free(port: int, what: str, variable: str, host: str = "127.0.0.1") -> None:
+    if not port_is_free(port, host):
         raise ClusterError(
             f"port {port} is already in use, so {what} cannot start there; set {variable} to use another port"
         )
@@ -99,14 +99,14 @@ def grant_marts_to_reader(conn, owner: str, reader: str) -> None:
 def _up_cluster(cluster: Cluster, variable: str, provision, config: StackConfig) -> str:
     if pgcluster.postmaster_pid(cluster):
         provision(config)
-        return f"{cluster.name} PostgreSQL already running on 127.0.0.1:{cluster.port}"
-    _require_free(cluster.port, f"{cluster.name} PostgreSQL", variable)
+        return f"{cluster.name} PostgreSQL already running on {cluster.host}:{cluster.port}"
+    _require_free(cluster.port, f"{cluster.name} PostgreSQL", variable, cluster.host)
     created = pgcluster.initialise(cluster)
     pid = pgcluster.start(cluster)
     pgcluster.wait_until_accepting(cluster)
     provision(config)
     state = "initialised and started" if created else "started"
-    return f"{cluster.name} PostgreSQL {state} on 127.0.0.1:{cluster.port} (pid {pid})"
+    return f"{cluster.name} PostgreSQL {state} on {cluster.host}:{cluster.port} (pid {pid})"
 
 
 # -- the API ------------------------------------------------------------------------------
@@ -148,11 +148,11 @@ def _up_api(config: StackConfig) -> str:
     pid = api_pid(config)
     if pid:
         return f"API already running on {config.api_url} (pid {pid})" + _token_mismatch(config)
-    _require_free(config.api_port, "the Fonte API", "FONTE_API_URL")
+    _require_free(config.api_port, "the Fonte API", "FONTE_API_URL", config.api_host)
     env = config.process_env()
     with open(config.api_logfile, "ab") as log:
         process = subprocess.Popen(
-            [sys.executable, "-m", "fonte_api", "serve", "--host", "127.0.0.1", "--port", str(config.api_port)],
+            [sys.executable, "-m", "fonte_api", "serve", "--host", config.api_host, "--port", str(config.api_port)],
             cwd=REPO_ROOT,
             env=env,
             stdout=log,
@@ -234,7 +234,7 @@ def status(config: StackConfig) -> list[str]:
     lines = []
     for cluster, db in ((config.fonte, config.fonte_db), (config.alvo, config.alvo_settings.dbname)):
         pid = pgcluster.postmaster_pid(cluster)
-        where = f"127.0.0.1:{cluster.port}/{db}"
+        where = f"{cluster.host}:{cluster.port}/{db}"
         lines.append(
             f"{cluster.name:<6} PostgreSQL  {'running' if pid else 'stopped'}  {where}"
             + (f"  pid {pid}" if pid else "")

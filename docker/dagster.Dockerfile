@@ -14,4 +14,6 @@ COPY dbt_project ./dbt_project
 # The manifest dagster-dbt reads, made at build time (dbt parse needs no database).
 RUN python -m orchestration.dbt_manifest
 COPY docker/dagster/dagster.yaml docker/dagster/workspace.yaml /opt/dagster/home/
-ENV DAGSTER_HOME=/opt/dagster/home
+# The webserver and the daemon import the instance's run launcher (orchestration.run_launcher):
+# console scripts do not put the working directory on the module path, so it is set here.
+ENV DAGSTER_HOME=/opt/dagster/home PYTHONPATH=/opt/windpipe

@@ -57,7 +57,7 @@ def test_50_clients_2000_requests_all_correct(pipeline_stack, tmp_path_factory):
         "p50_ms": round(1000 * statistics.median(latencies), 1),
         "p99_ms": round(1000 * latencies[int(0.99 * len(latencies)) - 1], 1),
     }
-    # The README's reliability section quotes these (pytest -s shows them too).
+    # docs/operations.md's reliability section quotes these (pytest -s shows them too).
     (tmp_path_factory.getbasetemp() / "load-test.json").write_text(json.dumps(figures, indent=2) + "\n")
     print("load test:", figures)
 

@@ -114,6 +114,39 @@ def test_dagster_stores_runs_and_events_in_its_own_postgresql():
     assert "orchestration.definitions" in services["dagster-code"]["command"]
 
 
+def test_every_long_running_service_comes_back_by_itself():
+    for name, service in load()["services"].items():
+        assert service.get("restart") == "unless-stopped", name
+
+
+def test_the_instance_names_the_storage_driver_it_has_and_recovers_dead_runs():
+    instance = yaml.safe_load((REPO_ROOT / "docker" / "dagster" / "dagster.yaml").read_text())
+    # SQLAlchemy 2.1 maps plain postgresql:// to psycopg 3, which dagster-postgres cannot use.
+    assert instance["storage"]["postgres"]["postgres_db"]["scheme"] == "postgresql+psycopg2"
+    pinned = (REPO_ROOT / "requirements.txt").read_text()
+    assert re.search(r"^psycopg2-binary==\S+$", pinned, re.MULTILINE)
+    assert re.search(r"^SQLAlchemy==\S+$", pinned, re.MULTILINE)
+    assert instance["run_launcher"] == {"module": "orchestration.run_launcher", "class": "MonitoredRunLauncher"}
+    monitoring = instance["run_monitoring"]
+    assert monitoring["enabled"] is True
+    assert {"start_timeout_seconds", "cancel_timeout_seconds", "poll_interval_seconds"} <= set(monitoring)
+    assert instance["run_retries"]["enabled"] is True
+    assert instance["run_retries"]["max_retries"] >= 1
+
+
+def test_step_logs_and_reports_live_on_named_volumes_shared_by_writer_and_reader():
+    compose = load()
+    services = compose["services"]
+    instance = yaml.safe_load((REPO_ROOT / "docker" / "dagster" / "dagster.yaml").read_text())
+    assert instance["compute_logs"]["config"]["base_dir"] == {"env": "DAGSTER_COMPUTE_LOGS_DIR"}
+    logs = services["dagster-code"]["environment"]["DAGSTER_COMPUTE_LOGS_DIR"]
+    reports = services["dagster-code"]["environment"]["REPORTS_DIR"]
+    for name, wanted in [("dagster-code", [logs, reports]), ("dagster-webserver", [logs])]:
+        mounted = {v.split(":")[1]: v.split(":")[0] for v in services[name]["volumes"]}
+        for path in wanted:
+            assert mounted.get(path) in compose["volumes"], (name, path)
+
+
 @pytest.mark.parametrize("dockerfile", ["Dockerfile", "docker/dagster.Dockerfile"])
 def test_dockerfiles_pass_hadolint(dockerfile):
     result = subprocess.run(

@@ -1,0 +1,414 @@
+"""`python -m devstack.rehearsal` (`make compose-rehearsal`): the compose deployment's Dagster
+services rehearsed as local processes, without Docker (docs/orchestration.md, "The compose
+deployment").
+
+What runs is what docker-compose.yml and docker/ say: the pipeline's services (Fonte, Alvo,
+the API) and the Dagster database as embedded PostgreSQL servers, then each Dagster service's
+own `command` with its `environment`, the image's WORKDIR and ENV, and docker/dagster/*.yaml
+copied as they are (workspace.yaml's code-server host name mapped like every other host
+name). Each service gets its own loopback address, so ports stay as written. Through the
+webserver's GraphQL, as the UI does, the scenario then launches runs, kills a run's process,
+and kills and restarts the daemon, checking what Dagster records and what Alvo holds.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import psutil
+import psycopg
+import requests
+
+from . import pgcluster, stack
+from .compose import DAGSTER_DOCKERFILE, Layout, dockerfile_settings, load_layout
+from .config import REPO_ROOT, VENV_BIN, StackConfig, load_config
+from .dagster_graphql import FINISHED, DagsterUI
+from .pgcluster import Cluster, Role
+
+DAGSTER_SERVICES = ("dagster-code", "dagster-webserver", "dagster-daemon")
+LOCK_FILE = Path(tempfile.gettempdir()) / "windpipe-compose-rehearsal.lock"
+
+
+@dataclass
+class Service:
+    name: str
+    command: list[str]
+    env: dict[str, str]
+    log: Path
+    process: subprocess.Popen | None = None
+    peak_rss: int = 0
+
+    def start(self) -> None:
+        log = self.log.open("ab")
+        self.process = subprocess.Popen(
+            self.command,
+            cwd=REPO_ROOT,
+            env=self.env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,  # its own process group: killed as a container would be
+        )
+
+    def kill(self) -> None:
+        """SIGKILL to the whole process group: what `docker kill` does to a container."""
+        if self.process and self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait(30)
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(30)
+            except subprocess.TimeoutExpired:
+                self.kill()
+
+    def tree(self) -> list[psutil.Process]:
+        if not self.process or self.process.poll() is not None:
+            return []
+        root = psutil.Process(self.process.pid)
+        return [root, *root.children(recursive=True)]
+
+
+@dataclass
+class Rehearsal:
+    home: Path
+    layout: Layout
+    stack_config: StackConfig
+    dagster_cluster: Cluster
+    services: dict[str, Service] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+    run_peak_rss: int = 0  # one run's process with its dbt, the largest seen
+    run_seconds: list[float] = field(default_factory=list)  # each finished run, start to end
+
+    @property
+    def ui(self) -> DagsterUI:
+        webserver = "dagster-webserver"
+        return DagsterUI(f"http://{self.layout.address(webserver)}:{self.layout.published_port(webserver)}")
+
+    def say(self, line: str) -> None:
+        self.notes.append(line)
+        print(line, flush=True)
+
+    def alvo(self) -> psycopg.Connection:
+        return psycopg.connect(**self.stack_config.alvo_settings.connect_kwargs(), autocommit=True)
+
+    def sample_memory(self) -> None:
+        for service in self.services.values():
+            service.peak_rss = max(service.peak_rss, _rss(service.tree()))
+        for dbt in dbt_processes(self):
+            try:
+                worker = dbt.parent()
+                self.run_peak_rss = max(self.run_peak_rss, _rss([worker, *worker.children(recursive=True)]))
+            except psutil.Error:
+                pass
+
+
+def _rss(processes: list[psutil.Process]) -> int:
+    total = 0
+    for process in processes:
+        with suppress(psutil.Error):
+            total += process.memory_info().rss
+    return total
+
+
+def _paths(home: Path) -> dict[str, Path]:
+    """The images' paths (docker/dagster.Dockerfile, docker-compose.yml volumes) on this machine."""
+    workdir, _ = dockerfile_settings(DAGSTER_DOCKERFILE)
+    return {
+        workdir: REPO_ROOT,
+        "/opt/dagster/home": home / "dagster-home",
+        "/opt/dagster/compute-logs": home / "volumes" / "dagster-compute-logs",
+        f"{workdir}/reports": home / "volumes" / "reports",
+    }
+
+
+def _wait_for_port(host: str, port: int, what: str, process: subprocess.Popen, timeout: float = 120) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"{what} exited with code {process.returncode} before it listened on {host}:{port}")
+        with socket.socket() as probe:
+            probe.settimeout(1)
+            if probe.connect_ex((host, port)) == 0:
+                return
+        time.sleep(0.5)
+    raise TimeoutError(f"{what} did not listen on {host}:{port} within {timeout:.0f} s")
+
+
+def _wait_for_http(url: str, what: str, process: subprocess.Popen, timeout: float = 120) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"{what} exited with code {process.returncode}")
+        try:
+            if requests.get(url, timeout=3).status_code == 200:
+                return
+        except requests.RequestException:
+            pass
+        time.sleep(0.5)
+    raise TimeoutError(f"{what} did not answer {url} within {timeout:.0f} s")
+
+
+def prepare(home: Path) -> Rehearsal:
+    """The layout, the pipeline's stack (Fonte, Alvo, API) and the Dagster database, started."""
+    environ = dict(os.environ)
+    layout = load_layout(_paths(home), environ)
+    for folder in layout.paths.values():
+        folder.mkdir(parents=True, exist_ok=True)
+    pipeline_env = layout.environment("dagster-code")
+    api_env = layout.environment("fonte-api")
+    config = load_config(
+        {
+            **environ,
+            "DEVSTACK_DIR": str(home / "stack"),
+            "FONTE_DB_URL": api_env["FONTE_DB_URL"],
+            "FONTE_OWNER_DB_URL": api_env["FONTE_OWNER_DB_URL"],
+            "FONTE_API_URL": pipeline_env["FONTE_API_URL"],
+            "FONTE_API_TOKEN": pipeline_env.get("FONTE_API_TOKEN", ""),
+            **{name: value for name, value in pipeline_env.items() if name.startswith("ALVO_")},
+        }
+    )
+    for line in stack.up(config):
+        print(line, flush=True)
+    dagster_db = layout.environment("dagster-db")
+    cluster = Cluster("dagster", home / "dagster-pg", 5432, layout.address("dagster-db"))
+    pgcluster.initialise(cluster)
+    pgcluster.start(cluster)
+    pgcluster.wait_until_accepting(cluster)
+    with pgcluster.admin_connect(cluster) as conn:
+        pgcluster.ensure_role(conn, Role(dagster_db["POSTGRES_USER"], dagster_db["POSTGRES_PASSWORD"]))
+        pgcluster.ensure_database(conn, dagster_db["POSTGRES_DB"], dagster_db["POSTGRES_USER"])
+    return Rehearsal(home=home, layout=layout, stack_config=config, dagster_cluster=cluster)
+
+
+def build_image_steps(rehearsal: Rehearsal) -> None:
+    """What docker/dagster.Dockerfile does after installing: the dbt manifest, the instance
+    files in DAGSTER_HOME."""
+    subprocess.run([sys.executable, "-m", "orchestration.dbt_manifest"], cwd=REPO_ROOT, check=True)
+    dagster_home = rehearsal.layout.paths["/opt/dagster/home"]
+    shutil.copy2(REPO_ROOT / "docker" / "dagster" / "dagster.yaml", dagster_home / "dagster.yaml")
+    workspace = (REPO_ROOT / "docker" / "dagster" / "workspace.yaml").read_text()
+    (dagster_home / "workspace.yaml").write_text(rehearsal.layout.localise(workspace))
+
+
+def service(rehearsal: Rehearsal, name: str) -> Service:
+    layout = rehearsal.layout
+    _, image_env = dockerfile_settings(DAGSTER_DOCKERFILE)
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith(("DAGSTER_", "ALVO_", "FONTE_"))},
+        **{k: layout.localise(v) for k, v in image_env.items()},
+        **layout.environment(name),
+        "PATH": f"{VENV_BIN}{os.pathsep}{os.environ.get('PATH', '')}",  # the image's python
+    }
+    log = rehearsal.home / "logs" / f"{name}.log"
+    log.parent.mkdir(parents=True, exist_ok=True)
+    return Service(name, layout.command(name), env, log)
+
+
+def start_service(rehearsal: Rehearsal, name: str) -> Service:
+    """Start (or start again) one Dagster service and wait until it is healthy."""
+    svc = rehearsal.services.get(name) or service(rehearsal, name)
+    rehearsal.services[name] = svc
+    svc.start()
+    layout = rehearsal.layout
+    if name == "dagster-code":
+        _wait_for_port(layout.address(name), 4000, name, svc.process)
+    elif name == "dagster-webserver":
+        port = layout.published_port(name)
+        _wait_for_http(f"http://{layout.address(name)}:{port}/server_info", name, svc.process)
+    return svc
+
+
+def stop_all(rehearsal: Rehearsal) -> None:
+    for name in reversed(DAGSTER_SERVICES):
+        if name in rehearsal.services:
+            rehearsal.services[name].stop()
+    pgcluster.stop(rehearsal.dagster_cluster)
+    stack.down(rehearsal.stack_config)
+
+
+@contextmanager
+def running(home: Path):
+    """The whole deployment up (one rehearsal at a time on a machine: the addresses are fixed)."""
+    LOCK_FILE.touch(exist_ok=True)
+    with LOCK_FILE.open("r+") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        rehearsal = prepare(home)
+        try:
+            build_image_steps(rehearsal)
+            for name in DAGSTER_SERVICES:
+                start_service(rehearsal, name)
+            yield rehearsal
+        finally:
+            stop_all(rehearsal)
+
+
+# -- the scenario ---------------------------------------------------------------------------
+
+
+def wait_finished(rehearsal: Rehearsal, run_ids: list[str], timeout: float = 300) -> dict[str, str]:
+    def finished():
+        rehearsal.sample_memory()
+        states = {run_id: rehearsal.ui.run(run_id).status for run_id in run_ids}
+        return states if all(s in FINISHED for s in states.values()) else None
+
+    states = rehearsal.ui.wait(finished, f"runs {', '.join(run_ids)} to finish", timeout)
+    rehearsal.run_seconds += [s for s in (rehearsal.ui.run(run_id).seconds for run_id in run_ids) if s]
+    for run_id, state in states.items():
+        if state != "SUCCESS":
+            print(f"run {run_id} ended {state}:", *rehearsal.ui.failure_messages(run_id)[-3:], sep="\n  ", flush=True)
+    return states
+
+
+def rows_by_day(rehearsal: Rehearsal, days: list[str]) -> dict[str, int]:
+    with rehearsal.alvo() as conn:
+        return {
+            day: conn.execute(
+                "select count(*) from data where timestamp >= %s::date and timestamp < %s::date + 1", (day, day)
+            ).fetchone()[0]
+            for day in days
+        }
+
+
+def backfill_and_partitions(rehearsal: Rehearsal, backfill_days: list[str], single_days: list[str]) -> dict[str, str]:
+    """A backfill of `backfill_days` (one run) and a run per single day, launched at once."""
+    ui = rehearsal.ui
+    backfill_id = ui.launch_backfill(backfill_days)
+    singles = [ui.launch_partition(day) for day in single_days]
+    backfill_runs = ui.wait(
+        lambda: [r.run_id for r in ui.runs(dagster__backfill=backfill_id)], "the backfill's run", 60
+    )
+    run_ids = [*backfill_runs, *singles]
+    states = wait_finished(rehearsal, run_ids)
+    rehearsal.say(f"backfill {backfill_days} as {len(backfill_runs)} run(s), {single_days} as one run each: {states}")
+    return states
+
+
+def dbt_processes(rehearsal: Rehearsal) -> list[psutil.Process]:
+    """The `dbt build`s that runs started and that run now (descendants of the code server)."""
+    found = []
+    for process in rehearsal.services["dagster-code"].tree() if "dagster-code" in rehearsal.services else []:
+        try:
+            if any(Path(part).name == "dbt" for part in process.cmdline()[:2]):
+                found.append(process)
+        except psutil.Error:
+            continue
+    return found
+
+
+def wait_for_dbt_step(rehearsal: Rehearsal, run_id: str) -> psutil.Process:
+    ui = rehearsal.ui
+    return ui.wait(
+        lambda: ui.run(run_id).status == "STARTED" and next(iter(dbt_processes(rehearsal)), None),
+        "the run's dbt step",
+        120,
+        0.2,
+    )
+
+
+def wait_failed_and_retried(rehearsal: Rehearsal, run_id: str, since: float) -> tuple[float, dict[str, str]]:
+    """Seconds from `since` until the run is FAILURE, and the final states of its retries."""
+    ui = rehearsal.ui
+    ui.wait(lambda: ui.run(run_id).status == "FAILURE", "the run to be marked failed", 180, 0.2)
+    failed_after = time.monotonic() - since
+    retries = ui.wait(lambda: ui.runs(dagster__parent_run_id=run_id), "the daemon's retry", 120)
+    return failed_after, wait_finished(rehearsal, [r.run_id for r in retries])
+
+
+def kill_a_run_mid_run(rehearsal: Rehearsal, day: str) -> dict:
+    """Kill the run's process (and what it started) during its dbt step: the run must end
+    FAILED, and run_retries must launch a retry that succeeds."""
+    run_id = rehearsal.ui.launch_partition(day)
+    worker = wait_for_dbt_step(rehearsal, run_id).parent()  # dagster-dbt runs dbt as the run's child
+    for process in [worker, *worker.children(recursive=True)]:
+        process.kill()
+    failed_after, states = wait_failed_and_retried(rehearsal, run_id, time.monotonic())
+    rehearsal.say(f"killed run {run_id[:8]} ({day}) during dbt: FAILURE after {failed_after:.1f} s; retries: {states}")
+    return {"run_id": run_id, "failed_after": failed_after, "retries": states}
+
+
+def kill_the_code_server_mid_run(rehearsal: Rehearsal, day: str) -> dict:
+    """What recreating the dagster-code container does: the code server and its runs die
+    together and it comes back empty. Run monitoring must fail the run (the code server no
+    longer executes it) and run_retries must run it again."""
+    run_id = rehearsal.ui.launch_partition(day)
+    wait_for_dbt_step(rehearsal, run_id)
+    code = rehearsal.services["dagster-code"]
+    code.kill()
+    killed = time.monotonic()
+    start_service(rehearsal, "dagster-code")  # what `restart: unless-stopped` does
+    failed_after, states = wait_failed_and_retried(rehearsal, run_id, killed)
+    rehearsal.say(
+        f"killed the code server during run {run_id[:8]} ({day}): FAILURE after {failed_after:.1f} s; retries: {states}"
+    )
+    return {"run_id": run_id, "failed_after": failed_after, "retries": states}
+
+
+def kill_the_daemon(rehearsal: Rehearsal, days: list[str]) -> dict:
+    """With the daemon dead, launched runs wait in the queue; started again, it starts each once."""
+    ui = rehearsal.ui
+    rehearsal.services["dagster-daemon"].kill()
+    run_ids = [ui.launch_partition(day) for day in days]
+    time.sleep(5)
+    queued = {run_id: ui.run(run_id).status for run_id in run_ids}
+    start_service(rehearsal, "dagster-daemon")  # what `restart: unless-stopped` does
+    states = wait_finished(rehearsal, run_ids)
+    runs_per_day = {day: len(ui.runs(dagster__partition=day)) for day in days}
+    rehearsal.say(f"daemon killed: {queued}; started again: {states}; runs per day {runs_per_day}")
+    return {"queued": queued, "finished": states, "runs_per_day": runs_per_day}
+
+
+def memory_summary(rehearsal: Rehearsal) -> dict[str, int]:
+    """Peak RSS in bytes: each service with everything it started, and one run with its dbt."""
+    return {**{name: svc.peak_rss for name, svc in rehearsal.services.items()}, "one run": rehearsal.run_peak_rss}
+
+
+def rehearse(rehearsal: Rehearsal) -> dict:
+    """The whole scenario; what it saw, for the test and the person."""
+    seen = {}
+    seen["first"] = backfill_and_partitions(rehearsal, ["2024-05-20", "2024-05-21"], ["2024-05-22", "2024-05-23"])
+    seen["killed_run"] = kill_a_run_mid_run(rehearsal, "2024-05-24")
+    seen["killed_code_server"] = kill_the_code_server_mid_run(rehearsal, "2024-05-25")
+    seen["killed_daemon"] = kill_the_daemon(rehearsal, ["2024-05-26", "2024-05-27"])
+    seen["rows"] = rows_by_day(rehearsal, [f"2024-05-{d}" for d in range(20, 28)])
+    seen["memory"] = memory_summary(rehearsal)
+    seen["run_seconds"] = sorted(rehearsal.run_seconds)
+    return seen
+
+
+def main() -> None:
+    # A SIGTERM (or Ctrl-C) still stops every server and service it started.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    home = Path(tempfile.mkdtemp(prefix="windpipe-rehearsal-"))
+    started = time.monotonic()
+    try:
+        with running(home) as rehearsal:
+            seen = rehearse(rehearsal)
+    except Exception as exc:  # a person's command: one line and the logs' folder, not a traceback
+        print(f"compose rehearsal failed: {exc}\nlogs kept in {home / 'logs'}", file=sys.stderr)
+        sys.exit(1)
+    print(f"Alvo rows per day: {seen['rows']}")
+    for name, rss in seen["memory"].items():
+        print(f"peak RSS, {name}: {rss / 2**20:.0f} MiB")
+    durations = seen["run_seconds"]
+    middle = durations[len(durations) // 2]
+    print(f"run durations (s): min {durations[0]:.1f}, median {middle:.1f}, max {durations[-1]:.1f}")
+    shutil.rmtree(home, ignore_errors=True)
+    print(f"compose rehearsal passed in {time.monotonic() - started:.0f} s")
+
+
+if __name__ == "__main__":
+    main()
