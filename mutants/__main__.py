@@ -51,7 +51,9 @@ def copy_working_tree(target: Path) -> Path:
 
 def run_tests(copy: Path, tests: list[str], log: Path, *, workers: int = 0) -> tuple[int | None, float]:
     """pytest on `tests` in `copy`, output to `log`: (exit code or None on timeout, seconds)."""
+    # A basetemp of its own: two sessions at once must not share pytest's temporary root.
     command = [sys.executable, "-m", "pytest", "-o", "addopts=", "-q", "-p", "no:randomly", "-p", "no:cacheprovider"]
+    command += ["--basetemp", str(log.with_suffix(".tmp"))]
     command += ["-n", str(workers), "--dist", "loadfile"] if workers else ["-x"]
     started = time.monotonic()
     with log.open("w") as out:

@@ -12,8 +12,10 @@ Tests that need no server at all live in tests/fast/ (`make test-fast`).
 from __future__ import annotations
 
 import secrets
+import shutil
 import subprocess
 import sys
+import tempfile
 from dataclasses import replace
 from pathlib import Path
 
@@ -100,8 +102,25 @@ class Stack:
 
 
 @pytest.fixture(scope="session")
-def session_stack(tmp_path_factory) -> Stack:
-    home = tmp_path_factory.mktemp("stack")
+def server_home():
+    """Folders for the embedded PostgreSQL servers, outside pytest's temporary root: every
+    pytest session that starts on this machine (another worker's, `make mutants`', a
+    developer's `make test-fast`) makes /tmp/pytest-of-<user> private again (mode 0700),
+    which cuts the servers, running as their own system user when root, off their data."""
+    made = []
+
+    def make(name: str) -> Path:
+        made.append(Path(tempfile.mkdtemp(prefix=f"windpipe-test-{name}-")))
+        return made[-1]
+
+    yield make
+    for path in made:
+        shutil.rmtree(path, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def session_stack(server_home) -> Stack:
+    home = server_home("stack")
     config = load_config(private_stack_environment(home))
     try:
         stack.up(config)

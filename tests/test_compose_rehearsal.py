@@ -31,8 +31,8 @@ class RehearsedStack:
 
 
 @pytest.fixture(scope="module")
-def rehearsed(tmp_path_factory):
-    home = tmp_path_factory.mktemp("rehearsal")
+def rehearsed(server_home):
+    home = server_home("rehearsal")
     with compose.running(home) as rehearsal:
         seen = compose.rehearse(rehearsal)
         stack = RehearsedStack(rehearsal)
