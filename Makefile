@@ -16,8 +16,8 @@ export
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
-# Reinstall only when requirements.txt changes.
-$(STAMP): requirements.txt | $(BIN)/python
+# Reinstall only when a requirements list changes.
+$(STAMP): requirements.txt $(wildcard requirements/*.txt) | $(BIN)/python
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -r requirements.txt
 	touch $(STAMP)
@@ -74,7 +74,7 @@ docs: up
 
 # The Dagster UI and daemon on 127.0.0.1:$(DAGSTER_PORT) (default 3000), over the local stack.
 dagster: up
-	$(BIN)/python -m orchestration.serve
+	$(BIN)/python -m devstack.dagster
 
 bench: $(STAMP)
 	$(BIN)/python -m bench

@@ -12,8 +12,10 @@ Docker image and reads only Fonte's variables.
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 from psycopg.conninfo import make_conninfo
@@ -104,6 +106,32 @@ class ApiSettings:
 
 REPORTS_DIR_VARIABLE = "REPORTS_DIR"
 REPO_ROOT = Path(__file__).resolve().parent
+# This interpreter's scripts folder (the venv's, or the image's): `dbt` is run from there,
+# since `dagster` or the tests may run without the venv activated.
+PYTHON_BIN = Path(sys.executable).parent
+
+# The first daily partition: the first day of Fonte's history (the default stack's data
+# starts on 2024-05-20; a test keeps the two equal).
+FIRST_DAY_VARIABLE = "WINDPIPE_FIRST_DAY"
+DEFAULT_FIRST_DAY = "2024-05-20"
+
+# The turbine's reference power curve (CSV: wind_speed,power in m/s and kW) the report draws.
+POWER_CURVE_VARIABLE = "REFERENCE_POWER_CURVE"
+DEFAULT_POWER_CURVE = REPO_ROOT / "report" / "reference_power_curve.csv"
+
+
+def first_day(environ: Mapping[str, str] | None = None) -> date:
+    env = os.environ if environ is None else environ
+    text = env.get(FIRST_DAY_VARIABLE) or DEFAULT_FIRST_DAY
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise ValueError(f"{FIRST_DAY_VARIABLE} must be a day like 2024-05-20, not {text!r}") from None
+
+
+def power_curve_file(environ: Mapping[str, str] | None = None) -> Path:
+    env = os.environ if environ is None else environ
+    return Path(env.get(POWER_CURVE_VARIABLE) or DEFAULT_POWER_CURVE)
 
 
 def reports_dir(environ: Mapping[str, str] | None = None) -> Path:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -12,12 +11,12 @@ from urllib.parse import urlsplit
 from psycopg.conninfo import conninfo_to_dict
 
 from fonte_api.settings import DEFAULT_FONTE_DB_URL, owner_url_for
-from pipeline_settings import API_URL_VARIABLE, DEFAULT_ALVO, REPO_ROOT, AlvoSettings, ApiSettings
+from pipeline_settings import API_URL_VARIABLE, DEFAULT_ALVO, PYTHON_BIN, REPO_ROOT, AlvoSettings, ApiSettings
 
 from .pgcluster import Cluster, Role
 from .ports import reserve_port
 
-VENV_BIN = Path(sys.executable).parent
+VENV_BIN = PYTHON_BIN
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""`python -m orchestration.serve` (what `make dagster` runs): the Dagster UI and daemon
+"""`python -m devstack.dagster` (what `make dagster` runs): the Dagster UI and daemon
 (`dagster dev`) on 127.0.0.1, with the local stack's settings, stopped cleanly.
 
 - State (runs, event logs, schedules) goes to DAGSTER_HOME, by default `dagster/` in the
@@ -23,12 +23,12 @@ from pathlib import Path
 import click
 import psutil
 
-from devstack.config import REPO_ROOT, VENV_BIN, load_config
-from devstack.stack import port_is_free
+from .config import REPO_ROOT, VENV_BIN, load_config
+from .stack import port_is_free
 
 DEFAULT_PORT = 3000
 INSTANCE_CONFIG = """\
-# Written by `make dagster` (orchestration/serve.py): local state in SQLite, no telemetry.
+# Written by `make dagster` (devstack/dagster.py): local state in SQLite, no telemetry.
 telemetry:
   enabled: false
 """
@@ -91,7 +91,7 @@ def main() -> None:
         click.echo(f"error: port {port} is already in use; set DAGSTER_PORT to use another port", err=True)
         sys.exit(1)
     home = dagster_home(config.home)
-    from .dbt_manifest import prepare  # dbt parse now, once, rather than in each process
+    from orchestration.dbt_manifest import prepare  # dbt parse now, once, rather than in each process
 
     prepare()
     stopping = {"requested": False}

@@ -201,8 +201,8 @@ def up(config: StackConfig) -> list[str]:
 
 
 def dagster_pid(config: StackConfig) -> int | None:
-    """The PID of `make dagster` (orchestration/serve.py) if it runs for this stack."""
-    return running_pid(config.home / "dagster.pid", "orchestration.serve")
+    """The PID of `make dagster` (devstack/dagster.py) if it runs for this stack."""
+    return running_pid(config.home / "dagster.pid", "devstack.dagster")
 
 
 def stop_dagster(config: StackConfig) -> str | None:

@@ -2,12 +2,10 @@
 # dagster-daemon): the code location, the extractor, dbt and the report.
 FROM python:3.11-slim
 WORKDIR /opt/windpipe
-COPY requirements.txt .
+COPY requirements/pipeline.txt requirements.txt
 RUN pip install --no-cache-dir -r requirements.txt
 COPY pipeline_settings.py ./
-COPY fonte_api ./fonte_api
 COPY extract ./extract
-COPY devstack ./devstack
 COPY report ./report
 COPY orchestration ./orchestration
 COPY dbt_project ./dbt_project

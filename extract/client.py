@@ -23,6 +23,7 @@ class Catalog:
     """What the API says it serves: the allowed columns and the period Fonte covers."""
 
     columns: list[str]
+    units: dict[str, str]
     first: datetime | None
     last: datetime | None
     rows: int
@@ -103,6 +104,7 @@ class FonteClient:
         parse = lambda v: datetime.fromisoformat(v) if v else None  # noqa: E731
         return Catalog(
             columns=[v["name"] for v in body.get("variables", [])],
+            units={v["name"]: v.get("unit", "") for v in body.get("variables", [])},
             first=parse(period.get("first_timestamp")),
             last=parse(period.get("last_timestamp")),
             rows=int(period.get("rows") or 0),

@@ -37,13 +37,15 @@ class DayResult:
 def extract_days(
     first_day: date,
     last_day: date,
-    columns: list[str],
+    columns: list[str] | None,
     client: FonteClient,
     alvo: AlvoSettings,
     on_day: Callable[[DayResult], None] | None = None,
 ) -> list[DayResult]:
-    """Stage each day, one transaction per day; days finished before a failure stay staged."""
+    """Stage each day, one transaction per day; days finished before a failure stay staged.
+    `columns` None: every variable the API serves."""
     catalog = client.catalog()
+    columns = list(catalog.columns) if columns is None else columns
     unknown = [c for c in columns if c not in catalog.columns]
     if unknown:
         raise UnknownColumns(unknown, catalog.columns)

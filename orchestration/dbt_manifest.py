@@ -18,12 +18,12 @@ from pathlib import Path
 
 from dagster_dbt import DbtProject
 
-from devstack.config import REPO_ROOT, VENV_BIN
+from pipeline_settings import PYTHON_BIN, REPO_ROOT
 
 DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
 # dbt from this interpreter's environment (the venv, or the image's Python): `dagster`
 # started without activating the venv does not have it on PATH.
-DBT_EXECUTABLE = VENV_BIN / "dbt"
+DBT_EXECUTABLE = PYTHON_BIN / "dbt"
 TARGET = Path("target") / "dagster"
 SOURCE_PARTS = ("dbt_project.yml", "selectors.yml", "models", "macros", "tests", "seeds")
 

@@ -25,6 +25,7 @@ from pipeline_settings import (
     DEFAULT_API_URL,
     DEFAULT_READER,
     AlvoSettings,
+    ApiSettings,
 )
 
 from .dbt_manifest import DBT_EXECUTABLE, DBT_PROJECT
@@ -42,6 +43,9 @@ class FonteApiResource(ConfigurableResource):
 
     def client(self) -> FonteClient:
         return FonteClient(self.url, token=self.token or None)
+
+    def settings(self) -> ApiSettings:
+        return ApiSettings(url=self.url, token=self.token or None)
 
 
 class AlvoResource(ConfigurableResource):

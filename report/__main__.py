@@ -11,10 +11,11 @@ from pathlib import Path
 import click
 
 from extract.cli import day_param
-from pipeline_settings import AlvoSettings, reports_dir
+from pipeline_settings import AlvoSettings, ApiSettings, reports_dir
 
 from .page import write_report
 from .read import ReportError, read_days
+from .variables import from_api
 
 
 @click.command(context_settings={"help_option_names": ["-h", "--help"]})
@@ -35,16 +36,20 @@ def main(day, last_day, out_dir) -> None:
 
     Reads the marts through Alvo's read-only role (ALVO_READER_USER/PASSWORD) and the
     1-minute samples from staging through the pipeline's role (ALVO_USER/PASSWORD), on
-    ALVO_HOST:ALVO_PORT/ALVO_DB. Every day of a range must be in Alvo: otherwise nothing is
-    written.
+    ALVO_HOST:ALVO_PORT/ALVO_DB; the variables' units from the Fonte API (FONTE_API_URL,
+    FONTE_API_TOKEN), drawn without units when it does not answer. Every day of a range must
+    be in Alvo: otherwise nothing is written.
     """
     last_day = last_day or day
     if last_day < day:
         raise click.BadParameter(f"--to {last_day} is before {day}", param_hint="--to")
     pipeline = AlvoSettings.from_env()
     reader = pipeline.as_reader()
+    variables = from_api(ApiSettings.from_env())
+    if variables.note:
+        click.echo(f"note: {variables.note}", err=True)
     try:
-        data = read_days(reader, pipeline, day, last_day)
+        data = read_days(reader, pipeline, day, last_day, variables)
     except ReportError as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(1)

@@ -7,7 +7,8 @@ Per variable, on a UTC time axis, in the variable's unit:
 - the mean, a line across the bucket's span (a bucket is labelled by its start, so a
   point at its start would be drawn 5 minutes early).
 Buckets are drawn one by one, so a missing bucket is a visible gap, never bridged.
-And power against wind speed: the 10-minute means over the turbine's power curve.
+And power against wind speed: the 10-minute means over the turbine's reference power
+curve (REFERENCE_POWER_CURVE, read with the day's data).
 """
 
 from __future__ import annotations
@@ -15,10 +16,6 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 import altair as alt
-import numpy as np
-
-from fonte_api.generator import CUT_OUT, power_curve
-from fonte_api.models import VARIABLES
 
 from .read import DayData
 
@@ -61,7 +58,7 @@ def sample_records(samples: list[tuple[datetime, float]]) -> list[dict]:
 
 
 def variable_chart(data: DayData, variable: str) -> alt.LayerChart:
-    unit = VARIABLES[variable].unit if variable in VARIABLES else ""
+    unit = data.variables.unit(variable)
     color = COLORS.get(variable, "#555555")
     day_start = datetime(data.day.year, data.day.month, data.day.day)
     x_domain = [f"{day_start:%Y-%m-%d}T00:00:00Z", f"{day_start + timedelta(days=1):%Y-%m-%d}T00:00:00Z"]
@@ -111,9 +108,7 @@ def power_curve_chart(data: DayData) -> alt.LayerChart | None:
         for b in data.buckets["wind_speed"]
         if b.start in power_by_start
     ]
-    top = max(CUT_OUT, max(p["wind_speed"] for p in points) if points else 0) + 1
-    speeds = np.linspace(0, top, 200)
-    curve = [{"wind_speed": float(s), "power": float(p)} for s, p in zip(speeds, power_curve(speeds), strict=True)]
+    curve = [{"wind_speed": speed, "power": power} for speed, power in data.reference_curve]
     x = alt.X("wind_speed:Q", title="wind speed, 10-minute mean (m/s)")
     y = alt.Y("power:Q", title="power, 10-minute mean (kW)")
     return alt.layer(

@@ -14,8 +14,6 @@ from pathlib import Path
 
 import vl_convert
 
-from fonte_api.models import VARIABLES
-
 from .charts import day_charts, png_spec
 from .read import BUCKETS_PER_DAY, DayData
 from .summary import FEW_SAMPLES, VariableSummary, summarize
@@ -41,8 +39,7 @@ def _number(value: float | None) -> str:
     return "n/a" if value is None else f"{value:,.3f}"
 
 
-def _summary_table(summary: VariableSummary) -> str:
-    unit = VARIABLES[summary.variable].unit if summary.variable in VARIABLES else ""
+def _summary_table(summary: VariableSummary, unit: str) -> str:
     missing = ' class="warn"' if summary.missing_buckets else ""
     thin = ' class="warn"' if summary.thin_buckets else ""
     thin_text = "n/a" if summary.thin_buckets is None else str(summary.thin_buckets)
@@ -68,14 +65,15 @@ def render_html(data: DayData) -> str:
     sections = []
     for name in charts:
         title = "power against wind speed" if name == "power_curve" else name.replace("_", " ")
-        table = _summary_table(summaries[name]) if name in summaries else ""
+        table = _summary_table(summaries[name], data.variables.unit(name)) if name in summaries else ""
         spec = _script_json(charts[name])
         sections.append(
             f'<section><h2>{html.escape(title)}</h2><div class="chart" id="chart-{name}"></div>{table}'
             f'<script type="application/json" class="vega-spec" data-chart="{name}">{spec}</script>'
             "</section>"
         )
-    note = f'<p class="note">{html.escape(data.samples_note)}</p>' if data.samples_note else ""
+    notes = [n for n in (data.samples_note, data.variables.note) if n]
+    note = "".join(f'<p class="note">{html.escape(n)}</p>' for n in notes)
     return f"""<!DOCTYPE html>
 <html lang="en">
 <head>

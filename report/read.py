@@ -9,16 +9,19 @@ pipeline's role; without them the report still draws the statistics.
 
 from __future__ import annotations
 
+import csv
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from pathlib import Path
 
 import psycopg
 
 from extract.days import day_windows, utc_midnight
 from extract.errors import first_line
-from fonte_api.models import VARIABLES
-from pipeline_settings import AlvoSettings
+from pipeline_settings import AlvoSettings, power_curve_file
+
+from .variables import Variables
 
 BUCKETS_PER_DAY = 144
 # dbt's staging model (dbt_project/models/staging/stg_fonte__data.sql, schema `staging`).
@@ -46,6 +49,8 @@ class DayData:
     buckets: dict[str, list[Bucket]]  # by variable, in time order
     samples: dict[str, list[tuple[datetime, float]]] | None = field(default=None)  # None: staging not readable
     samples_note: str | None = None  # why there are no samples
+    variables: Variables = field(default_factory=Variables)  # order and units, from the API
+    reference_curve: list[tuple[float, float]] = field(default_factory=list)  # (m/s, kW) points
 
 
 def _connect(settings: AlvoSettings, what: str) -> psycopg.Connection:
@@ -57,7 +62,9 @@ def _connect(settings: AlvoSettings, what: str) -> psycopg.Connection:
     return conn
 
 
-def read_statistics(reader: AlvoSettings, day: date) -> dict[str, list[Bucket]]:
+def read_statistics(reader: AlvoSettings, day: date, variables: Variables | None = None) -> dict[str, list[Bucket]]:
+    """The day's statistics by variable, in `variables`' order (else by name)."""
+    rank = (variables or Variables()).rank
     start, end = utc_midnight(day), utc_midnight(day + timedelta(days=1))
     with _connect(reader, "the marts") as conn:
         try:
@@ -73,15 +80,9 @@ def read_statistics(reader: AlvoSettings, day: date) -> dict[str, list[Bucket]]:
         variable, stat = name.rsplit("_", 1)  # <variable>_<stat>; a stat has no underscore
         values[variable, timestamp][stat] = value
     buckets: dict[str, list[Bucket]] = defaultdict(list)
-    for (variable, timestamp), stats in sorted(values.items(), key=lambda item: (_order(item[0][0]), item[0][1])):
+    for (variable, timestamp), stats in sorted(values.items(), key=lambda item: (rank(item[0][0]), item[0][1])):
         buckets[variable].append(Bucket(timestamp, stats["mean"], stats["min"], stats["max"], stats.get("std")))
     return dict(buckets)
-
-
-def _order(variable: str) -> tuple[int, str]:
-    """Fonte's own order (wind speed, power, temperature), unknown variables last."""
-    known = list(VARIABLES)
-    return (known.index(variable) if variable in known else len(known), variable)
 
 
 def read_samples(pipeline: AlvoSettings, day: date) -> dict[str, list[tuple[datetime, float]]]:
@@ -99,14 +100,14 @@ def read_samples(pipeline: AlvoSettings, day: date) -> dict[str, list[tuple[date
     return dict(samples)
 
 
-def read_day(reader: AlvoSettings, pipeline: AlvoSettings, day: date) -> DayData:
-    buckets = read_statistics(reader, day)
+def read_day(reader: AlvoSettings, pipeline: AlvoSettings, day: date, variables: Variables) -> DayData:
+    buckets = read_statistics(reader, day, variables)
     if not buckets:
         raise ReportError(
             f"no statistics for {day} in Alvo ({reader.describe()}): "
             f"run `python -m extract {day}` and `dbt build --vars 'day: {day}'` first"
         )
-    data = DayData(day, buckets)
+    data = DayData(day, buckets, variables=variables)
     try:
         data.samples = read_samples(pipeline, day)
     except (ReportError, psycopg.Error) as exc:
@@ -121,10 +122,30 @@ def read_day(reader: AlvoSettings, pipeline: AlvoSettings, day: date) -> DayData
     return data
 
 
-def read_days(reader: AlvoSettings, pipeline: AlvoSettings, first: date, last: date) -> list[DayData]:
+def read_days(
+    reader: AlvoSettings, pipeline: AlvoSettings, first: date, last: date, variables: Variables
+) -> list[DayData]:
     """Every day from first to last, both included, read before anything is drawn: one day
     missing from Alvo is a ReportError, and then no file is written."""
-    return [read_day(reader, pipeline, window.day) for window in day_windows(first, last)]
+    curve = read_reference_curve(power_curve_file())
+    days = [read_day(reader, pipeline, window.day, variables) for window in day_windows(first, last)]
+    for data in days:
+        data.reference_curve = curve
+    return days
+
+
+def read_reference_curve(path: Path) -> list[tuple[float, float]]:
+    """The turbine's reference power curve: CSV `wind_speed,power` (m/s, kW), `#` comments."""
+    try:
+        lines = [line for line in path.read_text().splitlines() if line.strip() and not line.startswith("#")]
+        points = [(float(row["wind_speed"]), float(row["power"])) for row in csv.DictReader(lines)]
+    except (OSError, KeyError, TypeError, ValueError) as exc:
+        raise ReportError(
+            f"cannot read the reference power curve {path} (REFERENCE_POWER_CURVE): {exc.__class__.__name__}: {exc}"
+        ) from None
+    if not points:
+        raise ReportError(f"the reference power curve {path} (REFERENCE_POWER_CURVE) has no points")
+    return sorted(points)
 
 
 def _bucket_start(timestamp: datetime) -> datetime:

@@ -277,13 +277,13 @@ def test_the_report_asset_writes_the_days_files_with_a_preview(dagster_stack):
 
 @pytest.fixture(scope="module")
 def dagster_ui(dagster_stack, tmp_path_factory):
-    """`make dagster` (python -m orchestration.serve) on a reserved port, its state and PID
+    """`make dagster` (python -m devstack.dagster) on a reserved port, its state and PID
     file under a temporary folder."""
     port = reserve_port()
     home = tmp_path_factory.mktemp("dagster-stack")
     env = dagster_stack.process_env(DAGSTER_PORT=str(port), DEVSTACK_DIR=str(home), DAGSTER_HOME=str(home / "dagster"))
     process = subprocess.Popen(
-        [str(VENV_BIN / "python"), "-m", "orchestration.serve"],
+        [str(VENV_BIN / "python"), "-m", "devstack.dagster"],
         cwd=REPO_ROOT,
         env=env,
         stdout=subprocess.PIPE,

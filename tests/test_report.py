@@ -196,6 +196,30 @@ def test_a_partial_day_shows_its_gap_and_never_bridges_it(built, tmp_path):
     assert len(re.findall(r'<td class="warn">3</td>', html)) == 3
 
 
+def test_units_come_from_the_api_and_without_it_the_report_still_draws(built, tmp_path):
+    assert make_report(built, tmp_path / "with", FULL_DAY).returncode == 0
+    specs = embedded_specs(tmp_path / "with" / f"{FULL_DAY}.html")
+    titles = [specs[variable]["title"] for variable in VARIABLES]
+    assert titles == ["wind speed (m/s)", "power (kW)", "ambient temperature (°C)"]
+    dead = f"http://127.0.0.1:{reserve_port()}"
+    result = make_report(built, tmp_path / "without", FULL_DAY, FONTE_API_URL=dead)
+    assert result.returncode == 0, result.stderr
+    assert f"note: variables' units not shown: cannot reach the Fonte API at {dead}" in result.stderr
+    assert "units not shown: cannot reach the Fonte API" in (tmp_path / "without" / f"{FULL_DAY}.html").read_text()
+
+
+def test_the_reference_power_curve_is_a_setting(built, tmp_path):
+    curve = tmp_path / "curve.csv"
+    curve.write_text("# a flat turbine\nwind_speed,power\n0,0\n4,1000\n30,1000\n")
+    assert make_report(built, tmp_path, FULL_DAY, REFERENCE_POWER_CURVE=str(curve)).returncode == 0
+    drawn = datasets(embedded_specs(tmp_path / f"{FULL_DAY}.html")["power_curve"], "power_curve")
+    assert [(p["wind_speed"], p["power"]) for p in drawn] == [(0, 0), (4, 1000), (30, 1000)]
+    missing = make_report(built, tmp_path, FULL_DAY, REFERENCE_POWER_CURVE=str(tmp_path / "none.csv"))
+    assert missing.returncode == 1
+    assert "cannot read the reference power curve" in missing.stderr
+    assert "Traceback" not in missing.stderr
+
+
 def test_a_day_not_in_alvo_is_one_line_and_exit_1(built, tmp_path):
     result = make_report(built, tmp_path, "2024-05-30")
     assert result.returncode == 1

@@ -12,7 +12,6 @@ from dagster import AssetExecutionContext, Failure, MaterializeResult, asset
 from extract.errors import ExtractError
 from extract.names import SCHEMA, TABLE
 from extract.pipeline import extract_days
-from fonte_api.models import VARIABLES
 
 from ..partitions import DAILY, ONE_RUN_PER_BACKFILL, run_days
 from ..resources import AlvoResource, FonteApiResource
@@ -42,7 +41,7 @@ def fonte_data(context: AssetExecutionContext, fonte_api: FonteApiResource, alvo
         context.log.info(f"{result.day}  {','.join(result.columns)}  {result.rows} rows ({result.values} values)")
 
     try:
-        results = extract_days(first, last, list(VARIABLES), fonte_api.client(), alvo.settings(), on_day=log_day)
+        results = extract_days(first, last, None, fonte_api.client(), alvo.settings(), on_day=log_day)
     except ExtractError as exc:
         # One line, the extractor's own, in the run's logs and the CLI output.
         raise Failure(description=f"extraction of {first}..{last} failed: {exc}") from None

@@ -10,9 +10,10 @@ from dagster import AssetExecutionContext, AssetKey, Failure, MaterializeResult,
 from pipeline_settings import reports_dir
 from report.page import render_png, write_report
 from report.read import ReportError, read_days
+from report.variables import from_api
 
 from ..partitions import DAILY, ONE_RUN_PER_BACKFILL, run_days
-from ..resources import AlvoResource
+from ..resources import AlvoResource, FonteApiResource
 
 
 @asset(
@@ -24,13 +25,16 @@ from ..resources import AlvoResource
     kinds={"python", "html"},
     description="Each day's 10-minute statistics as charts: reports/DAY.html (opens offline) and reports/DAY.png.",
 )
-def report(context: AssetExecutionContext, alvo: AlvoResource) -> MaterializeResult:
+def report(context: AssetExecutionContext, alvo: AlvoResource, fonte_api: FonteApiResource) -> MaterializeResult:
     days = run_days(context)
     if days is None:
         raise Failure(description="the report needs a partition (a day or a range of days)")
     first, last = days
+    variables = from_api(fonte_api.settings())
+    if variables.note:
+        context.log.warning(variables.note)
     try:
-        every_day = read_days(alvo.reader_settings(), alvo.settings(), first, last)
+        every_day = read_days(alvo.reader_settings(), alvo.settings(), first, last, variables)
     except ReportError as exc:
         raise Failure(description=f"report of {first}..{last} failed: {exc}") from None
     written = []

@@ -123,7 +123,7 @@ def test_the_instance_names_the_storage_driver_it_has_and_recovers_dead_runs():
     instance = yaml.safe_load((REPO_ROOT / "docker" / "dagster" / "dagster.yaml").read_text())
     # SQLAlchemy 2.1 maps plain postgresql:// to psycopg 3, which dagster-postgres cannot use.
     assert instance["storage"]["postgres"]["postgres_db"]["scheme"] == "postgresql+psycopg2"
-    pinned = (REPO_ROOT / "requirements.txt").read_text()
+    pinned = (REPO_ROOT / "requirements" / "pipeline.txt").read_text()
     assert re.search(r"^psycopg2-binary==\S+$", pinned, re.MULTILINE)
     assert re.search(r"^SQLAlchemy==\S+$", pinned, re.MULTILINE)
     assert instance["run_launcher"] == {"module": "orchestration.run_launcher", "class": "MonitoredRunLauncher"}

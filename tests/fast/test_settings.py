@@ -64,3 +64,27 @@ def test_api_timeouts_must_be_positive(monkeypatch):
         load_settings()
     monkeypatch.setenv("FONTE_STREAM_STALL_SECONDS", "2.5")
     assert load_settings().stream_stall_seconds == 2.5
+
+
+def test_the_pipeline_settings_agree_with_the_default_fonte():
+    """The pipeline does not import the connector: its first partition day and its reference
+    power curve are settings, whose defaults must describe the default stack's Fonte."""
+    import numpy as np
+
+    from fonte_api.generator import power_curve
+    from fonte_api.settings import DEFAULT_START, parse_utc
+    from pipeline_settings import DEFAULT_POWER_CURVE, first_day
+    from report.read import read_reference_curve
+
+    assert first_day({}) == parse_utc(DEFAULT_START).date()
+    points = read_reference_curve(DEFAULT_POWER_CURVE)
+    speeds = np.array([speed for speed, _ in points])
+    assert [power for _, power in points] == pytest.approx(list(power_curve(speeds)), abs=0.01)
+
+
+def test_a_first_day_that_is_not_a_day_is_refused():
+    from pipeline_settings import first_day
+
+    assert str(first_day({"WINDPIPE_FIRST_DAY": "2024-06-01"})) == "2024-06-01"
+    with pytest.raises(ValueError, match="WINDPIPE_FIRST_DAY must be a day like 2024-05-20"):
+        first_day({"WINDPIPE_FIRST_DAY": "June"})
