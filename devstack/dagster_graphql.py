@@ -55,11 +55,12 @@ class DagsterUI:
             raise GraphQLError(f"backfill of {days} not launched: {data}")
         return data["backfillId"]
 
-    def launch_partition(self, day: str) -> str:
-        params = {
-            "selector": {"repositoryLocationName": LOCATION, "repositoryName": REPOSITORY, "jobName": JOB},
-            "executionMetadata": {"tags": [{"key": "dagster/partition", "value": day}]},
-        }
+    def launch_partition(self, day: str, assets: list[list[str]] | None = None) -> str:
+        """A run of the job for one day: every asset, or only `assets` (their key paths)."""
+        selector = {"repositoryLocationName": LOCATION, "repositoryName": REPOSITORY, "jobName": JOB}
+        if assets is not None:
+            selector["assetSelection"] = [{"path": path} for path in assets]
+        params = {"selector": selector, "executionMetadata": {"tags": [{"key": "dagster/partition", "value": day}]}}
         data = self.query(
             """mutation($params: ExecutionParams!) { launchRun(executionParams: $params) {
                  __typename ... on LaunchRunSuccess { run { runId } } ... on PythonError { message } } }""",

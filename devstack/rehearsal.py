@@ -283,11 +283,17 @@ def rows_by_day(rehearsal: Rehearsal, days: list[str]) -> dict[str, int]:
         }
 
 
+def without_report(rehearsal: Rehearsal) -> list[list[str]]:
+    """Every asset but the report: rendering a day's PNG is the costliest step and tells the
+    rehearsal nothing new after the backfill has written its reports."""
+    return [path for path in rehearsal.ui.asset_keys() if path != ["report"]]
+
+
 def backfill_and_partitions(rehearsal: Rehearsal, backfill_days: list[str], single_days: list[str]) -> dict[str, str]:
     """A backfill of `backfill_days` (one run) and a run per single day, launched at once."""
     ui = rehearsal.ui
     backfill_id = ui.launch_backfill(backfill_days)
-    singles = [ui.launch_partition(day) for day in single_days]
+    singles = [ui.launch_partition(day, without_report(rehearsal)) for day in single_days]
     backfill_runs = ui.wait(
         lambda: [r.run_id for r in ui.runs(dagster__backfill=backfill_id)], "the backfill's run", 60
     )
@@ -331,7 +337,7 @@ def wait_failed_and_retried(rehearsal: Rehearsal, run_id: str, since: float) -> 
 def kill_a_run_mid_run(rehearsal: Rehearsal, day: str) -> dict:
     """Kill the run's process (and what it started) during its dbt step: the run must end
     FAILED, and run_retries must launch a retry that succeeds."""
-    run_id = rehearsal.ui.launch_partition(day)
+    run_id = rehearsal.ui.launch_partition(day, without_report(rehearsal))
     worker = wait_for_dbt_step(rehearsal, run_id).parent()  # dagster-dbt runs dbt as the run's child
     for process in [worker, *worker.children(recursive=True)]:
         process.kill()
@@ -344,7 +350,7 @@ def kill_the_code_server_mid_run(rehearsal: Rehearsal, day: str) -> dict:
     """What recreating the dagster-code container does: the code server and its runs die
     together and it comes back empty. Run monitoring must fail the run (the code server no
     longer executes it) and run_retries must run it again."""
-    run_id = rehearsal.ui.launch_partition(day)
+    run_id = rehearsal.ui.launch_partition(day, without_report(rehearsal))
     wait_for_dbt_step(rehearsal, run_id)
     code = rehearsal.services["dagster-code"]
     code.kill()
@@ -361,8 +367,8 @@ def kill_the_daemon(rehearsal: Rehearsal, days: list[str]) -> dict:
     """With the daemon dead, launched runs wait in the queue; started again, it starts each once."""
     ui = rehearsal.ui
     rehearsal.services["dagster-daemon"].kill()
-    run_ids = [ui.launch_partition(day) for day in days]
-    time.sleep(5)
+    run_ids = [ui.launch_partition(day, without_report(rehearsal)) for day in days]
+    time.sleep(3)
     queued = {run_id: ui.run(run_id).status for run_id in run_ids}
     start_service(rehearsal, "dagster-daemon")  # what `restart: unless-stopped` does
     states = wait_finished(rehearsal, run_ids)
