@@ -89,7 +89,6 @@ class Rehearsal:
     stack_config: StackConfig
     dagster_cluster: Cluster
     services: dict[str, Service] = field(default_factory=dict)
-    notes: list[str] = field(default_factory=list)
     run_peak_rss: int = 0  # one run's process with its dbt, the largest seen
     run_seconds: list[float] = field(default_factory=list)  # each finished run, start to end
 
@@ -99,8 +98,7 @@ class Rehearsal:
         return DagsterUI(f"http://{self.layout.address(webserver)}:{self.layout.published_port(webserver)}")
 
     def say(self, line: str) -> None:
-        self.notes.append(line)
-        print(line, flush=True)
+        print(line, flush=True)  # progress for the person running it (pytest -s shows it too)
 
     def alvo(self) -> psycopg.Connection:
         return psycopg.connect(**self.stack_config.alvo_settings.connect_kwargs(), autocommit=True)
