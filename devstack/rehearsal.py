@@ -33,6 +33,7 @@ import requests
 from . import pgcluster, stack
 from .compose import DAGSTER_DOCKERFILE, Layout, dockerfile_settings, load_layout
 from .config import REPO_ROOT, VENV_BIN, StackConfig, load_config
+from .dagster import stop_group
 from .dagster_graphql import FINISHED, DagsterUI
 from .pgcluster import Cluster, Role
 
@@ -50,16 +51,16 @@ class Service:
     peak_rss: int = 0
 
     def start(self) -> None:
-        log = self.log.open("ab")
-        self.process = subprocess.Popen(
-            self.command,
-            cwd=REPO_ROOT,
-            env=self.env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-            start_new_session=True,  # its own process group: killed as a container would be
-        )
+        with self.log.open("ab") as log:  # the child keeps its own copy of the descriptor
+            self.process = subprocess.Popen(
+                self.command,
+                cwd=REPO_ROOT,
+                env=self.env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,  # its own process group: killed as a container would be
+            )
 
     def kill(self) -> None:
         """SIGKILL to the whole process group: what `docker kill` does to a container."""
@@ -68,12 +69,9 @@ class Service:
             self.process.wait(30)
 
     def stop(self) -> None:
-        if self.process and self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(30)
-            except subprocess.TimeoutExpired:
-                self.kill()
+        """As `make dagster` stops Dagster: an interrupt, then whatever is left of its group."""
+        if self.process:
+            stop_group(self.process)
 
     def tree(self) -> list[psutil.Process]:
         if not self.process or self.process.poll() is not None:

@@ -4,6 +4,7 @@ commands, environment and docker/dagster/* files, driven through the webserver's
 
 from __future__ import annotations
 
+import psycopg
 import pytest
 
 from devstack import rehearsal as compose
@@ -25,8 +26,6 @@ class RehearsedStack:
         return self.rehearsal.alvo()
 
     def fonte_owner(self):
-        import psycopg
-
         return psycopg.connect(self.rehearsal.stack_config.fonte_owner_url, autocommit=True)
 
 
