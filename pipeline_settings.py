@@ -1,43 +1,42 @@
-"""Where the pipeline's tools find Alvo and the Fonte API: one place for every default.
+"""The pipeline's settings: one typed object, read from the environment once.
 
-The extractor, devstack, the demo, the report, the tests and the Dagster code location all
-read these settings, so an environment variable means the same thing to each of them and a
-default is written once. dbt cannot import Python: `dbt_project/profiles.yml` repeats the
-Alvo defaults in its `env_var()` calls, and a test checks that they match the ones here.
+Every field is the environment variable of the same name in upper case (`alvo_host` is
+ALVO_HOST, `fonte_api_url` is FONTE_API_URL); an unset or empty variable takes the default
+written here, the one place it is written. The extractor, the report, the Dagster code
+location, the demo, devstack and the tests read it. dbt cannot import Python:
+`dbt_project/profiles.yml` repeats the Alvo defaults in its `env_var()` calls, and a test
+checks that they match the ones here.
 
-The connector itself (`fonte_api/`) keeps its own settings module: it ships alone in its
+The connector itself (`fonte_api/`) keeps its own settings object: it ships alone in its
 Docker image and reads only Fonte's variables.
 """
 
 from __future__ import annotations
 
-import os
 import sys
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, fields, replace
 from datetime import date
+from functools import cache
 from pathlib import Path
+from typing import Any, TypeVar
 
 from psycopg.conninfo import make_conninfo
+from pydantic import ValidationError
+from pydantic_settings import BaseSettings, SettingsConfigDict
 
-DEFAULT_API_URL = "http://127.0.0.1:8000"
-API_URL_VARIABLE = "FONTE_API_URL"
-API_TOKEN_VARIABLE = "FONTE_API_TOKEN"
-
-# Alvo's connection fields and the variable each one is read from.
-ALVO_VARIABLES = {
-    "host": "ALVO_HOST",
-    "port": "ALVO_PORT",
-    "user": "ALVO_USER",
-    "password": "ALVO_PASSWORD",
-    "dbname": "ALVO_DB",
-}
-ALVO_READER_VARIABLES = {"user": "ALVO_READER_USER", "password": "ALVO_READER_PASSWORD"}
+REPO_ROOT = Path(__file__).resolve().parent
+# This interpreter's scripts folder (the venv's, or the image's): `dbt` is run from there,
+# since `dagster` or the tests may run without the venv activated.
+PYTHON_BIN = Path(sys.executable).parent
+# libpq's connect_timeout for Alvo (dbt_project/profiles.yml has the same; a test compares).
+CONNECT_TIMEOUT_SECONDS = 10
 
 
 @dataclass(frozen=True)
 class AlvoSettings:
-    """How to reach Alvo: the pipeline's role, which owns staging and the marts."""
+    """How to reach Alvo as one role: the pipeline's (owner of staging and the marts) or the
+    read-only one. Built from PipelineSettings; the defaults are the pipeline role's."""
 
     host: str = "127.0.0.1"
     port: int = 5433
@@ -47,11 +46,7 @@ class AlvoSettings:
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> AlvoSettings:
-        env = os.environ if environ is None else environ
-        defaults = cls()
-        values = {field: env.get(variable) or getattr(defaults, field) for field, variable in ALVO_VARIABLES.items()}
-        values["port"] = int(values["port"])
-        return cls(**values)
+        return PipelineSettings.load(environ).alvo()
 
     def connect_kwargs(self) -> dict:
         """Keyword arguments for `psycopg.connect`."""
@@ -73,70 +68,126 @@ class AlvoSettings:
 
     def as_env(self) -> dict[str, str]:
         """The variables that make every tool (and dbt's profiles.yml) use these settings."""
-        return {variable: str(getattr(self, field)) for field, variable in ALVO_VARIABLES.items()}
+        return {PipelineSettings.variable(f"alvo_{ALVO_FIELDS[key]}"): str(value) for key, value in vars(self).items()}
 
     def as_reader(self, environ: Mapping[str, str] | None = None) -> AlvoSettings:
         """The same server as Alvo's read-only role (SELECT on `signal` and `data` only)."""
-        env = os.environ if environ is None else environ
-        return AlvoSettings(
-            host=self.host,
-            port=self.port,
-            dbname=self.dbname,
-            user=env.get(ALVO_READER_VARIABLES["user"]) or DEFAULT_READER.user,
-            password=env.get(ALVO_READER_VARIABLES["password"]) or DEFAULT_READER.password,
-        )
+        settings = PipelineSettings.load(environ)
+        return replace(self, user=settings.alvo_reader_user, password=settings.alvo_reader_password)
 
 
-DEFAULT_ALVO = AlvoSettings()
-DEFAULT_READER = AlvoSettings(user="alvo_reader", password="alvo_reader")
+# AlvoSettings' fields and their PipelineSettings names (`alvo_<name>`: ALVO_DB for dbname).
+ALVO_FIELDS = {field.name: "db" if field.name == "dbname" else field.name for field in fields(AlvoSettings)}
 
 
 @dataclass(frozen=True)
 class ApiSettings:
     """How to reach the Fonte API, and the token it may require."""
 
-    url: str = DEFAULT_API_URL
+    url: str = "http://127.0.0.1:8000"
     token: str | None = None
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> ApiSettings:
-        env = os.environ if environ is None else environ
-        return cls(url=env.get(API_URL_VARIABLE) or DEFAULT_API_URL, token=env.get(API_TOKEN_VARIABLE) or None)
+        return PipelineSettings.load(environ).api()
 
 
-REPORTS_DIR_VARIABLE = "REPORTS_DIR"
-REPO_ROOT = Path(__file__).resolve().parent
-# This interpreter's scripts folder (the venv's, or the image's): `dbt` is run from there,
-# since `dagster` or the tests may run without the venv activated.
-PYTHON_BIN = Path(sys.executable).parent
+class PipelineSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_ignore_empty=True, frozen=True, extra="ignore")
 
-# The first daily partition: the first day of Fonte's history (the default stack's data
-# starts on 2024-05-20; a test keeps the two equal).
-FIRST_DAY_VARIABLE = "WINDPIPE_FIRST_DAY"
-DEFAULT_FIRST_DAY = "2024-05-20"
+    # Alvo, as the pipeline's role and as the read-only role of the marts' readers.
+    alvo_host: str = AlvoSettings.host
+    alvo_port: int = AlvoSettings.port
+    alvo_user: str = AlvoSettings.user
+    alvo_password: str = AlvoSettings.password
+    alvo_db: str = AlvoSettings.dbname
+    alvo_reader_user: str = "alvo_reader"
+    alvo_reader_password: str = "alvo_reader"
+    # The Fonte API and the bearer token it may require.
+    fonte_api_url: str = ApiSettings.url
+    fonte_api_token: str | None = None
+    # Where the report's files go; a relative path is read from the repository, whoever
+    # writes (CLI, demo, Dagster).
+    reports_dir: Path = Path("reports")
+    # The first daily partition: the first day of Fonte's history (the default stack's data
+    # starts on 2024-05-20; a test keeps the two equal).
+    windpipe_first_day: date = date(2024, 5, 20)
+    # The turbine's reference power curve (CSV: wind_speed,power in m/s and kW) the report draws.
+    reference_power_curve: Path = REPO_ROOT / "report" / "reference_power_curve.csv"
 
-# The turbine's reference power curve (CSV: wind_speed,power in m/s and kW) the report draws.
-POWER_CURVE_VARIABLE = "REFERENCE_POWER_CURVE"
-DEFAULT_POWER_CURVE = REPO_ROOT / "report" / "reference_power_curve.csv"
+    @classmethod
+    def variable(cls, name: str) -> str:
+        """The environment variable of a field."""
+        return name.upper()
+
+    @classmethod
+    def default(cls, name: str) -> Any:
+        return cls.model_fields[name].default
+
+    @classmethod
+    def load(cls, environ: Mapping[str, str] | None = None) -> PipelineSettings:
+        """From the process's environment, or only from `environ` when given (a private
+        stack's variables); a bad value is a ValueError naming its variable."""
+        try:
+            return cls() if environ is None else from_mapping(cls, environ)
+        except ValidationError as exc:
+            problems = [
+                f"{cls.variable(str(error['loc'][0]))}: {error['msg'].lower()}, not {error['input']!r}"
+                for error in exc.errors()
+            ]
+            raise ValueError("; ".join(problems)) from None
+
+    def alvo(self) -> AlvoSettings:
+        return AlvoSettings(**{key: getattr(self, f"alvo_{name}") for key, name in ALVO_FIELDS.items()})
+
+    def alvo_reader(self) -> AlvoSettings:
+        return replace(self.alvo(), user=self.alvo_reader_user, password=self.alvo_reader_password)
+
+    def api(self) -> ApiSettings:
+        return ApiSettings(url=self.fonte_api_url, token=self.fonte_api_token or None)
+
+    def reports_folder(self) -> Path:
+        folder = self.reports_dir
+        return folder if folder.is_absolute() else REPO_ROOT / folder
+
+
+S = TypeVar("S", bound=BaseSettings)
+
+
+def from_mapping(settings_class: type[S], environ: Mapping[str, str]) -> S:
+    """Settings from the variables of `environ` only, not the process's environment (a private
+    stack's variables): the same validation and defaults. Fields are named as their variables."""
+    given = {name: environ[name.upper()] for name in settings_class.model_fields if environ.get(name.upper())}
+    validated = _mapping_only(settings_class)(**given)
+    return settings_class.model_construct(**validated.model_dump())
+
+
+@cache
+def _mapping_only(settings_class: type[S]) -> type[S]:
+    class MappingOnly(settings_class):
+        @classmethod
+        def settings_customise_sources(cls, settings_cls, init_settings, **other_sources):
+            return (init_settings,)
+
+    return MappingOnly
+
+
+DEFAULT_ALVO = AlvoSettings()
+DEFAULT_READER = replace(
+    DEFAULT_ALVO,
+    user=PipelineSettings.default("alvo_reader_user"),
+    password=PipelineSettings.default("alvo_reader_password"),
+)
 
 
 def first_day(environ: Mapping[str, str] | None = None) -> date:
-    env = os.environ if environ is None else environ
-    text = env.get(FIRST_DAY_VARIABLE) or DEFAULT_FIRST_DAY
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise ValueError(f"{FIRST_DAY_VARIABLE} must be a day like 2024-05-20, not {text!r}") from None
+    return PipelineSettings.load(environ).windpipe_first_day
 
 
 def power_curve_file(environ: Mapping[str, str] | None = None) -> Path:
-    env = os.environ if environ is None else environ
-    return Path(env.get(POWER_CURVE_VARIABLE) or DEFAULT_POWER_CURVE)
+    return PipelineSettings.load(environ).reference_power_curve
 
 
 def reports_dir(environ: Mapping[str, str] | None = None) -> Path:
-    """Where the report's files go: REPORTS_DIR, by default reports/ in the repository;
-    a relative path is read from the repository, whoever writes (CLI, demo, Dagster)."""
-    env = os.environ if environ is None else environ
-    folder = Path(env.get(REPORTS_DIR_VARIABLE) or "reports")
-    return folder if folder.is_absolute() else REPO_ROOT / folder
+    """Where the report's files go: REPORTS_DIR, by default reports/ in the repository."""
+    return PipelineSettings.load(environ).reports_folder()

@@ -13,14 +13,7 @@ import traceback
 
 import click
 
-from pipeline_settings import (
-    ALVO_VARIABLES,
-    API_URL_VARIABLE,
-    DEFAULT_ALVO,
-    DEFAULT_API_URL,
-    AlvoSettings,
-    ApiSettings,
-)
+from pipeline_settings import PipelineSettings
 
 from .client import FonteClient
 from .days import DAY_PATTERN, parse_day
@@ -80,16 +73,20 @@ def day_param(ctx, param, value):
         raise click.BadParameter(str(exc)) from None
 
 
-def _alvo_option(field: str, *, hidden_default: bool = False, **kwargs):
-    default = getattr(DEFAULT_ALVO, field)
+def _from_settings(field: str, what: str, *, secret: bool = False) -> str:
+    """Help for an option whose default is a PipelineSettings field (its variable, else its
+    default): the settings object reads the environment, the option only overrides it."""
+    default = "" if secret else f", else {PipelineSettings.default(field)}"
+    return f"{what} [default: ${PipelineSettings.variable(field)}{default}]"
+
+
+def _alvo_option(name: str, **kwargs):
+    field = f"alvo_{name}"
     return click.option(
-        f"--alvo-{field.replace('dbname', 'db')}",
-        f"alvo_{field}",
-        envvar=ALVO_VARIABLES[field],
-        default=default,
-        show_default=not hidden_default,
-        show_envvar=True,
-        help=f"[default: {default}]" if hidden_default else None,
+        f"--alvo-{name}",
+        field,
+        default=None,
+        help=_from_settings(field, f"Alvo's {name}.", secret=name == "password"),
         **kwargs,
     )
 
@@ -106,19 +103,12 @@ def _alvo_option(field: str, *, hidden_default: bool = False, **kwargs):
     metavar="NAME...",
     help=f"Variables to load, space- or comma-separated. [default: {' '.join(DEFAULT_COLUMNS)}]",
 )
-@click.option(
-    "--api-url",
-    envvar=API_URL_VARIABLE,
-    default=DEFAULT_API_URL,
-    show_default=True,
-    show_envvar=True,
-    help="Base URL of the Fonte API.",
-)
+@click.option("--api-url", default=None, help=_from_settings("fonte_api_url", "Base URL of the Fonte API."))
 @_alvo_option("host")
 @_alvo_option("port", type=int)
 @_alvo_option("user")
-@_alvo_option("password", hidden_default=True)
-@_alvo_option("dbname")
+@_alvo_option("password")
+@_alvo_option("db")
 @click.option(
     "--retries",
     default=5,
@@ -143,7 +133,7 @@ def main(
     alvo_port,
     alvo_user,
     alvo_password,
-    alvo_dbname,
+    alvo_db,
     retries,
     timeout,
     verbose,
@@ -163,8 +153,16 @@ def main(
     if last_day < day:
         raise click.BadParameter(f"--to {last_day} is before {day}", param_hint="--to")
     names = split_columns(columns)
-    client = FonteClient(api_url, token=ApiSettings.from_env().token, retries=retries, read_timeout=timeout)
-    alvo = AlvoSettings(host=alvo_host, port=alvo_port, user=alvo_user, password=alvo_password, dbname=alvo_dbname)
+    try:
+        settings = PipelineSettings.load()
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from None
+    options = {"alvo_host": alvo_host, "alvo_port": alvo_port, "alvo_user": alvo_user}
+    options.update(alvo_password=alvo_password, alvo_db=alvo_db, fonte_api_url=api_url)
+    settings = settings.model_copy(update={name: value for name, value in options.items() if value is not None})
+    api = settings.api()
+    client = FonteClient(api.url, token=api.token, retries=retries, read_timeout=timeout)
+    alvo = settings.alvo()
     progress = click.progressbar(
         length=(last_day - day).days + 1,
         label="extracting",

@@ -10,7 +10,7 @@ import requests
 from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
-from pipeline_settings import API_TOKEN_VARIABLE
+from pipeline_settings import PipelineSettings
 
 from .errors import ExtractError
 
@@ -91,7 +91,8 @@ class FonteClient:
             response.close()
             # Not retried: the same token would be refused again.
             what = "refused the token in" if self.has_token else "requires a token: set"
-            raise ExtractError(f"the Fonte API at {self.base_url} {what} {API_TOKEN_VARIABLE} (401)")
+            variable = PipelineSettings.variable("fonte_api_token")
+            raise ExtractError(f"the Fonte API at {self.base_url} {what} {variable} (401)")
         if response.status_code >= 400:
             detail = _detail(response)
             response.close()

@@ -7,15 +7,16 @@ import sys
 import click
 import psycopg
 
-from .settings import (
-    DEFAULT_DAYS,
-    DEFAULT_FREQ_SECONDS,
-    DEFAULT_SEED,
-    DEFAULT_START,
-    GeneratorSettings,
-    load_settings,
-    parse_utc,
-)
+from .settings import GeneratorSettings, Settings, load_settings, parse_utc
+
+
+def _settings() -> Settings:
+    """The environment's settings, or one line naming the bad variable and exit 2."""
+    try:
+        return load_settings()
+    except ValueError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(2)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -30,6 +31,8 @@ def serve(host: str, port: int) -> None:
     """Run the API with uvicorn (seeds an empty Fonte at startup)."""
     import uvicorn
 
+    _settings()  # a bad variable is one line here, not a traceback from inside uvicorn
+
     uvicorn.run("fonte_api.app:create_app", factory=True, host=host, port=port, log_level="info")
 
 
@@ -42,26 +45,37 @@ def _utc(ctx, param, value):
 
 @cli.command("seed")
 @click.option(
-    "--start", default=DEFAULT_START, show_default=True, callback=_utc, help="First sample, ISO 8601 (naive = UTC)."
+    "--start",
+    default=Settings.default("gen_start").isoformat(),
+    show_default=True,
+    callback=_utc,
+    help="First sample, ISO 8601 (naive = UTC).",
 )
-@click.option("--days", default=DEFAULT_DAYS, show_default=True, type=click.FloatRange(min=0, min_open=True))
+@click.option(
+    "--days", default=Settings.default("gen_days"), show_default=True, type=click.FloatRange(min=0, min_open=True)
+)
 @click.option(
     "--freq",
     "freq_seconds",
-    default=DEFAULT_FREQ_SECONDS,
+    default=Settings.default("gen_freq_seconds"),
     show_default=True,
     type=click.IntRange(min=1),
     help="Seconds between samples (1 = 1-second data).",
 )
 @click.option(
-    "--seed", "seed_value", default=DEFAULT_SEED, show_default=True, type=int, help="Random seed; same seed, same rows."
+    "--seed",
+    "seed_value",
+    default=Settings.default("gen_seed"),
+    show_default=True,
+    type=int,
+    help="Random seed; same seed, same rows.",
 )
 @click.option("--replace", is_flag=True, help="Replace existing rows (otherwise a non-empty Fonte is left alone).")
 def seed_command(start, days, freq_seconds, seed_value, replace) -> None:
     """Generate Fonte's data and bulk-load it with COPY (uses FONTE_OWNER_DB_URL)."""
     from .seeding import seed
 
-    settings = load_settings()
+    settings = _settings()
     generator = GeneratorSettings(start=start, days=days, freq_seconds=freq_seconds, seed=seed_value)
     try:
         result = seed(settings.owner_db_url, settings.db_url, generator, replace=replace)

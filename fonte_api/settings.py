@@ -1,23 +1,23 @@
-"""Every setting of the connector, read from the environment in one place.
+"""Every setting of the connector: one typed object, read from the environment once.
 
-The defaults serve the embedded stack, docker compose and the tests alike (docs/contracts.md
-lists them); the tests override them by environment to run on free ports. The connector
-ships alone in its Docker image, so it reads only its own variables, here.
+Each field is the variable FONTE_<FIELD> (FONTE_DB_URL, FONTE_GEN_DAYS, ...); an unset or
+empty variable takes the default written here, the one place it is written (docs/api.md
+lists them). The defaults serve the embedded stack, docker compose and the tests alike; the
+tests override them by environment to run on free ports. The connector ships alone in its
+Docker image, so it reads only its own variables, here.
 """
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
+from pydantic import PositiveFloat, PositiveInt, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
 
-DEFAULT_FONTE_DB_URL = "postgresql://fonte:fonte@127.0.0.1:5432/fonte"
-DEFAULT_START = "2024-05-20T00:00:00+00:00"
-DEFAULT_DAYS = 10
-DEFAULT_FREQ_SECONDS = 60
-DEFAULT_SEED = 42
+ENV_PREFIX = "FONTE_"
 
 
 def parse_utc(text: str) -> datetime:
@@ -41,54 +41,73 @@ def owner_url_for(reader_url: str) -> str:
 
 @dataclass(frozen=True)
 class GeneratorSettings:
-    start: datetime = field(default_factory=lambda: parse_utc(DEFAULT_START))
-    days: float = DEFAULT_DAYS
-    freq_seconds: int = DEFAULT_FREQ_SECONDS
-    seed: int = DEFAULT_SEED
+    """What the deterministic generator makes: the defaults are Settings' gen_* fields."""
+
+    start: datetime = field(default_factory=lambda: Settings.default("gen_start"))
+    days: float = field(default_factory=lambda: Settings.default("gen_days"))
+    freq_seconds: int = field(default_factory=lambda: Settings.default("gen_freq_seconds"))
+    seed: int = field(default_factory=lambda: Settings.default("gen_seed"))
 
     @property
     def rows(self) -> int:
         return int(timedelta(days=self.days).total_seconds()) // self.freq_seconds
 
 
-DEFAULT_STALL_SECONDS = 30.0
-DEFAULT_SLOT_WAIT_SECONDS = 5.0
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, env_ignore_empty=True, frozen=True, extra="ignore")
 
-
-@dataclass(frozen=True)
-class Settings:
-    db_url: str
-    owner_db_url: str
-    seed_on_startup: bool
-    generator: GeneratorSettings
+    # Fonte as the API's read-only role, and as the table's owner (for seeding; by default
+    # the reader's server and database as fonte_owner).
+    db_url: str = "postgresql://fonte:fonte@127.0.0.1:5432/fonte"
+    owner_db_url: str = ""
+    seed_on_startup: bool = True
+    # The generated data: first sample, days, sampling interval, random seed.
+    gen_start: datetime = parse_utc("2024-05-20T00:00:00+00:00")
+    gen_days: PositiveFloat = 10
+    gen_freq_seconds: PositiveInt = 60
+    gen_seed: int = 42
     # Every route but /health requires `Authorization: Bearer <token>` when set.
     api_token: str | None = None
     # A /data stream whose client reads nothing for this long is ended.
-    stream_stall_seconds: float = DEFAULT_STALL_SECONDS
+    stream_stall_seconds: PositiveFloat = 30.0
     # How long a /data request waits for a stream slot before a 503.
-    slot_wait_seconds: float = DEFAULT_SLOT_WAIT_SECONDS
+    stream_slot_wait_seconds: PositiveFloat = 5.0
+
+    @field_validator("gen_start", mode="before")
+    @classmethod
+    def _utc(cls, value: Any) -> Any:
+        return parse_utc(value) if isinstance(value, str) else value
+
+    @model_validator(mode="after")
+    def _derive_owner(self) -> Settings:
+        if not self.owner_db_url:
+            object.__setattr__(self, "owner_db_url", owner_url_for(self.db_url))
+        return self
+
+    @classmethod
+    def default(cls, name: str) -> Any:
+        return cls.model_fields[name].default
+
+    @classmethod
+    def variable(cls, name: str) -> str:
+        return ENV_PREFIX + name.upper()
+
+    @property
+    def generator(self) -> GeneratorSettings:
+        return GeneratorSettings(self.gen_start, self.gen_days, self.gen_freq_seconds, self.gen_seed)
+
+    @property
+    def slot_wait_seconds(self) -> float:
+        return self.stream_slot_wait_seconds
 
 
-def _positive_seconds(name: str, default: float) -> float:
-    value = float(os.environ.get(name) or default)
-    if value <= 0:
-        raise ValueError(f"{name} must be a positive number of seconds, not {value:g}")
-    return value
-
-
-def load_settings() -> Settings:
-    db_url = os.environ.get("FONTE_DB_URL", DEFAULT_FONTE_DB_URL)
-    return Settings(
-        db_url=db_url,
-        owner_db_url=os.environ.get("FONTE_OWNER_DB_URL") or owner_url_for(db_url),
-        seed_on_startup=os.environ.get("FONTE_SEED_ON_STARTUP", "1") not in ("0", "false", "no"),
-        generator=GeneratorSettings(
-            start=parse_utc(os.environ.get("FONTE_GEN_START", DEFAULT_START)),
-            days=float(os.environ.get("FONTE_GEN_DAYS", DEFAULT_DAYS)),
-            freq_seconds=int(os.environ.get("FONTE_GEN_FREQ_SECONDS", DEFAULT_FREQ_SECONDS)),
-            seed=int(os.environ.get("FONTE_GEN_SEED", DEFAULT_SEED)),
-        ),
-        api_token=os.environ.get("FONTE_API_TOKEN") or None,
-        stream_stall_seconds=_positive_seconds("FONTE_STREAM_STALL_SECONDS", DEFAULT_STALL_SECONDS),
-        slot_wait_seconds=_positive_seconds("FONTE_STREAM_SLOT_WAIT_SECONDS", DEFAULT_SLOT_WAIT_SECONDS),
-    )
+def load_settings(**overrides: Any) -> Settings:
+    """The environment's settings (overrides win), or a ValueError naming each bad variable."""
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        problems = [
+            f"{Settings.variable(str(error['loc'][0]))}: {error['msg'].lower()}, not {error['input']!r}"
+            for error in exc.errors()
+        ]
+        raise ValueError("; ".join(problems)) from None

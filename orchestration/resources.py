@@ -1,8 +1,9 @@
-"""The Fonte API, Alvo and dbt as Dagster resources, with the CLI's variables and defaults.
+"""The Fonte API, Alvo and dbt as Dagster resources, with the pipeline's settings.
 
-A field whose variable is set is bound with `EnvVar`, so the UI shows the variable's name
-and never its value; a field whose variable is unset takes the documented default from
-`pipeline_settings` (an `EnvVar` of an unset variable would fail the run instead).
+Each field is a PipelineSettings field of the same name, with its default. A field whose
+variable is set is bound with `EnvVar`, so the UI shows the variable's name and never its
+value; a field whose variable is unset takes the settings' default (an `EnvVar` of an unset
+variable would fail the run instead).
 """
 
 from __future__ import annotations
@@ -16,70 +17,69 @@ from dagster_dbt import DbtCliResource
 from packaging import version
 
 from extract.client import FonteClient
-from pipeline_settings import (
-    ALVO_READER_VARIABLES,
-    ALVO_VARIABLES,
-    API_TOKEN_VARIABLE,
-    API_URL_VARIABLE,
-    DEFAULT_ALVO,
-    DEFAULT_API_URL,
-    DEFAULT_READER,
-    AlvoSettings,
-    ApiSettings,
-)
+from pipeline_settings import AlvoSettings, ApiSettings, PipelineSettings
 
 from .dbt_manifest import DBT_EXECUTABLE, DBT_PROJECT
 
-
-def from_env(variable: str, default):
-    return EnvVar(variable) if os.environ.get(variable) else default
+_defaults = PipelineSettings.default
 
 
 class FonteApiResource(ConfigurableResource):
     """The Fonte API, as the extractor reaches it."""
 
-    url: str = DEFAULT_API_URL
-    token: str | None = None
-
-    def client(self) -> FonteClient:
-        return FonteClient(self.url, token=self.token or None)
+    fonte_api_url: str = _defaults("fonte_api_url")
+    fonte_api_token: str | None = None
 
     def settings(self) -> ApiSettings:
-        return ApiSettings(url=self.url, token=self.token or None)
+        return PipelineSettings.model_construct(**self._values()).api()
+
+    def client(self) -> FonteClient:
+        api = self.settings()
+        return FonteClient(api.url, token=api.token)
+
+    def _values(self) -> dict:
+        return {name: getattr(self, name) for name in FonteApiResource.model_fields}
 
 
 class AlvoResource(ConfigurableResource):
-    """Alvo, as the pipeline's role (owner of staging and the marts)."""
+    """Alvo, as the pipeline's role (owner of staging and the marts) and as the read-only
+    role of the marts' readers (the report)."""
 
-    host: str = DEFAULT_ALVO.host
-    port: int = DEFAULT_ALVO.port
-    user: str = DEFAULT_ALVO.user
-    password: str = DEFAULT_ALVO.password
-    dbname: str = DEFAULT_ALVO.dbname
-    # The read-only role, for readers of the marts (the report).
-    reader_user: str = DEFAULT_READER.user
-    reader_password: str = DEFAULT_READER.password
+    alvo_host: str = _defaults("alvo_host")
+    alvo_port: int = _defaults("alvo_port")
+    alvo_user: str = _defaults("alvo_user")
+    alvo_password: str = _defaults("alvo_password")
+    alvo_db: str = _defaults("alvo_db")
+    alvo_reader_user: str = _defaults("alvo_reader_user")
+    alvo_reader_password: str = _defaults("alvo_reader_password")
+
+    def _pipeline_settings(self) -> PipelineSettings:
+        return PipelineSettings.model_construct(**{name: getattr(self, name) for name in AlvoResource.model_fields})
 
     def settings(self) -> AlvoSettings:
-        return AlvoSettings(host=self.host, port=self.port, user=self.user, password=self.password, dbname=self.dbname)
+        return self._pipeline_settings().alvo()
 
     def reader_settings(self) -> AlvoSettings:
-        return AlvoSettings(
-            host=self.host, port=self.port, user=self.reader_user, password=self.reader_password, dbname=self.dbname
-        )
+        return self._pipeline_settings().alvo_reader()
+
+
+def _bound(resource_class: type[ConfigurableResource]) -> dict:
+    """Each field bound to its variable when set (EnvVar.int for whole numbers), else left to
+    its default."""
+    values = {}
+    for name, info in resource_class.model_fields.items():
+        variable = PipelineSettings.variable(name)
+        if os.environ.get(variable):
+            values[name] = EnvVar.int(variable) if info.annotation in (int, "int") else EnvVar(variable)
+    return values
 
 
 def fonte_api_from_env() -> FonteApiResource:
-    return FonteApiResource(url=from_env(API_URL_VARIABLE, DEFAULT_API_URL), token=from_env(API_TOKEN_VARIABLE, None))
+    return FonteApiResource(**_bound(FonteApiResource))
 
 
 def alvo_from_env() -> AlvoResource:
-    fields = {field: from_env(variable, getattr(DEFAULT_ALVO, field)) for field, variable in ALVO_VARIABLES.items()}
-    if isinstance(fields["port"], EnvVar):
-        fields["port"] = EnvVar.int(ALVO_VARIABLES["port"])
-    for field, variable in ALVO_READER_VARIABLES.items():
-        fields[f"reader_{field}"] = from_env(variable, getattr(DEFAULT_READER, field))
-    return AlvoResource(**fields)
+    return AlvoResource(**_bound(AlvoResource))
 
 
 class PipelineDbtResource(DbtCliResource):

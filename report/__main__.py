@@ -11,7 +11,7 @@ from pathlib import Path
 import click
 
 from extract.cli import day_param
-from pipeline_settings import AlvoSettings, ApiSettings, reports_dir
+from pipeline_settings import PipelineSettings
 
 from .page import write_report
 from .read import ReportError, read_days
@@ -27,9 +27,8 @@ from .variables import from_api
     "--out",
     "out_dir",
     type=click.Path(file_okay=False, path_type=Path),
-    default=reports_dir(),
-    show_default=True,
-    help="Folder for the .html and .png files (REPORTS_DIR).",
+    default=None,
+    help="Folder for the .html and .png files. [default: $REPORTS_DIR, else reports/ in the repository]",
 )
 def main(day, last_day, out_dir) -> None:
     """Draw DAY's 10-minute statistics from Alvo: an HTML page that opens offline, and a PNG.
@@ -43,9 +42,10 @@ def main(day, last_day, out_dir) -> None:
     last_day = last_day or day
     if last_day < day:
         raise click.BadParameter(f"--to {last_day} is before {day}", param_hint="--to")
-    pipeline = AlvoSettings.from_env()
-    reader = pipeline.as_reader()
-    variables = from_api(ApiSettings.from_env())
+    settings = PipelineSettings.load()
+    pipeline, reader = settings.alvo(), settings.alvo_reader()
+    variables = from_api(settings.api())
+    out_dir = out_dir or settings.reports_folder()
     if variables.note:
         click.echo(f"note: {variables.note}", err=True)
     try:

@@ -6,6 +6,9 @@ import re
 import subprocess
 
 from devstack.config import REPO_ROOT
+from devstack.settings import DevSettings
+from fonte_api.settings import Settings as FonteSettings
+from pipeline_settings import PipelineSettings
 
 # The documented local defaults (README, .env.example): the only credentials allowed.
 LOCAL_DEFAULTS = {"fonte", "fonte_owner", "alvo", "alvo_reader", "postgres"}
@@ -56,8 +59,11 @@ def test_env_example_lists_every_variable_the_code_reads():
         if name.endswith((".py", ".yml")) and not name.startswith("tests/"):
             read |= set(re.findall(r"""(?:environ(?:\.get)?\(|env_var\(|envvar=)\s*["']([A-Z][A-Z_]+)["']""", text))
             read |= set(re.findall(r"""environ\[["']([A-Z][A-Z_]+)["']\]""", text))
-            # Names kept in constants (pipeline_settings.py) rather than read in place.
+            # Names kept in constants rather than read in place.
             read |= set(re.findall(r"""["']((?:FONTE|ALVO|DBT|DAGSTER|DEVSTACK)_[A-Z_]+)["']""", text))
+    # The settings objects' fields: each is the variable of its name.
+    for settings in (PipelineSettings, FonteSettings, DevSettings):
+        read |= {settings.variable(name) for name in settings.model_fields}
     # Set by the code for its child processes (dbt's own, the locale), not read from the user.
     read -= {"PATH", "LC_ALL", "LANG", "DBT_TARGET_PATH", "DBT_LOG_PATH"}
     assert read, "the scan found no variable at all: the patterns are broken"
