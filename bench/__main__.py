@@ -23,7 +23,7 @@ import psutil
 import psycopg
 import requests
 
-from devstack import stack
+from devstack import api_server, stack
 from devstack.config import REPO_ROOT, VENV_BIN, load_config, private_stack_environment
 from devstack.memory import PeakRss
 from fonte_api.seeding import seed
@@ -123,7 +123,7 @@ class Bench:
         )
 
     def api_stream(self, w: Workload, fmt: str) -> dict:
-        pid = stack.api_pid(self.config)
+        pid = api_server.api_pid(self.config)
         params = {
             "start_timestamp": _utc(w.first).isoformat(),
             "end_timestamp": _utc(w.last + timedelta(days=1)).isoformat(),

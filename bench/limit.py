@@ -14,6 +14,8 @@ import time
 
 import psycopg
 
+from pipeline_constants import BUCKET_MINUTES, BUCKET_ORIGIN
+
 SCHEMA = "bench_limit"
 
 SETUP = f"""
@@ -31,7 +33,8 @@ AGGREGATE = f"""
 insert into {SCHEMA}.data (timestamp, signal_id, value)
 select s.bucket, sig.id, v.value
 from (
-    select date_bin('10 minutes', timestamp, timestamptz '2000-01-01 00:00+00') as bucket, variable,
+    select date_bin('{BUCKET_MINUTES} minutes', timestamp, timestamptz '{BUCKET_ORIGIN.isoformat()}') as bucket,
+           variable,
            avg(value) as mean, min(value) as min, max(value) as max, stddev_samp(value) as std
     from {SCHEMA}.staging
     where value is not null and value not in ('NaN'::float8, 'Infinity'::float8, '-Infinity'::float8)

@@ -10,11 +10,20 @@ from urllib.parse import urlsplit
 
 from psycopg.conninfo import conninfo_to_dict
 
-from fonte_api.settings import DEFAULT_FONTE_DB_URL, owner_url_for
-from pipeline_settings import API_URL_VARIABLE, DEFAULT_ALVO, PYTHON_BIN, REPO_ROOT, AlvoSettings, ApiSettings
+from fonte_api.settings import Settings as FonteSettings
+from fonte_api.settings import owner_url_for
+from pipeline_settings import (
+    DEFAULT_ALVO,
+    PYTHON_BIN,
+    REPO_ROOT,  # noqa: F401  (re-exported: the dev tools import it from here)
+    AlvoSettings,
+    ApiSettings,
+    PipelineSettings,
+)
 
 from .pgcluster import Cluster, Role
 from .ports import reserve_port
+from .settings import DevSettings
 
 VENV_BIN = PYTHON_BIN
 
@@ -52,18 +61,19 @@ class StackConfig:
     @property
     def env(self) -> dict[str, str]:
         """The variables that point every tool (extractor, dbt, API, report) at this stack."""
-        variables = {
-            "FONTE_DB_URL": self.fonte_url,
-            "FONTE_OWNER_DB_URL": self.fonte_owner_url,
-            API_URL_VARIABLE: self.api.url,
+        pipeline = PipelineSettings.variable
+        return {
+            FonteSettings.variable("db_url"): self.fonte_url,
+            FonteSettings.variable("owner_db_url"): self.fonte_owner_url,
+            pipeline("fonte_api_url"): self.api.url,
             **self.alvo_settings.as_env(),
-            "ALVO_READER_USER": self.alvo_reader.name,
-            "ALVO_READER_PASSWORD": self.alvo_reader.password,
+            pipeline("alvo_reader_user"): self.alvo_reader.name,
+            pipeline("alvo_reader_password"): self.alvo_reader.password,
+            # Always set, empty when there is none: a token left in the caller's environment
+            # must not leak into a stack (a test session's) that was configured without one.
+            # The connector and the pipeline read the same variable.
+            pipeline("fonte_api_token"): self.api.token or "",
         }
-        # Always set, empty when there is none: a token left in the caller's environment
-        # must not leak into a stack (a test session's) that was configured without one.
-        variables["FONTE_API_TOKEN"] = self.api.token or ""
-        return variables
 
     def process_env(self, **extra: str) -> dict[str, str]:
         """The environment for the stack's processes and the pipeline's commands: this
@@ -82,12 +92,12 @@ class StackConfig:
 
 def load_config(environ: Mapping[str, str] | None = None) -> StackConfig:
     env = dict(os.environ if environ is None else environ)
-    home = Path(env.get("DEVSTACK_DIR") or REPO_ROOT / ".devstack").resolve()
-    reader_url = env.get("FONTE_DB_URL", DEFAULT_FONTE_DB_URL)
-    owner_url = env.get("FONTE_OWNER_DB_URL") or owner_url_for(reader_url)
+    home = DevSettings.load(env).stack_home()
+    reader_url = env.get(FonteSettings.variable("db_url")) or FonteSettings.default("db_url")
+    owner_url = env.get(FonteSettings.variable("owner_db_url")) or owner_url_for(reader_url)
     reader, owner = conninfo_to_dict(reader_url), conninfo_to_dict(owner_url)
-    alvo = AlvoSettings.from_env(env)
-    alvo_reader = alvo.as_reader(env)
+    pipeline = PipelineSettings.load(env)
+    alvo, alvo_reader = pipeline.alvo(), pipeline.alvo_reader()
     return StackConfig(
         home=home,
         fonte=Cluster("fonte", home / "fonte-pg", int(reader.get("port", 5432)), reader.get("host", "127.0.0.1")),
@@ -99,7 +109,7 @@ def load_config(environ: Mapping[str, str] | None = None) -> StackConfig:
         alvo=Cluster("alvo", home / "alvo-pg", alvo.port, alvo.host),
         alvo_settings=alvo,
         alvo_reader=Role(alvo_reader.user, alvo_reader.password),
-        api=ApiSettings.from_env(env),
+        api=pipeline.api(),
     )
 
 
@@ -108,8 +118,8 @@ def private_stack_environment(home: Path) -> dict[str, str]:
     `home`, so that the stack of `make up` is never disturbed."""
     fonte, alvo, api = reserve_port(), reserve_port(), reserve_port()
     return {
-        "DEVSTACK_DIR": str(home),
-        "FONTE_DB_URL": f"postgresql://fonte:fonte@127.0.0.1:{fonte}/fonte",
-        API_URL_VARIABLE: f"http://127.0.0.1:{api}",
+        DevSettings.variable("devstack_dir"): str(home),
+        FonteSettings.variable("db_url"): FonteSettings.default("db_url").replace(":5432/", f":{fonte}/"),
+        PipelineSettings.variable("fonte_api_url"): f"http://127.0.0.1:{api}",
         **replace(DEFAULT_ALVO, port=alvo).as_env(),
     }

@@ -12,7 +12,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import os
 import signal
 import subprocess
@@ -21,12 +20,11 @@ import time
 from pathlib import Path
 
 import click
-import psutil
 
 from .config import REPO_ROOT, VENV_BIN, load_config
-from .stack import port_is_free
+from .processes import port_is_free, stop_group
+from .settings import DevSettings
 
-DEFAULT_PORT = 3000
 INSTANCE_CONFIG = """\
 # Written by `make dagster` (devstack/dagster.py): local state in SQLite, no telemetry.
 telemetry:
@@ -35,8 +33,8 @@ telemetry:
 STOP_SECONDS = 20
 
 
-def dagster_home(stack_home: Path) -> Path:
-    home = Path(os.environ.get("DAGSTER_HOME") or stack_home / "dagster")
+def dagster_home(stack_home: Path, settings: DevSettings) -> Path:
+    home = settings.dagster_home or stack_home / "dagster"
     home = (REPO_ROOT / home).resolve() if not home.is_absolute() else home
     home.mkdir(parents=True, exist_ok=True)
     config = home / "dagster.yaml"
@@ -49,48 +47,15 @@ def pidfile(stack_home: Path) -> Path:
     return stack_home / "dagster.pid"
 
 
-def stop_group(process: subprocess.Popen, timeout: float = STOP_SECONDS) -> None:
-    """SIGINT to `dagster dev` (it stops its children), then whatever is left in its group."""
-    group = process.pid  # the leader of its own session and group
-    members = {p.pid: p for p in _group_members(group)}
-    with contextlib.suppress(psutil.Error):  # it may have exited already
-        members.update({p.pid: p for p in psutil.Process(process.pid).children(recursive=True)})
-    members = list(members.values())
-    if process.poll() is None:
-        process.send_signal(signal.SIGINT)
-        try:
-            process.wait(timeout)
-        except subprocess.TimeoutExpired:
-            os.killpg(group, signal.SIGTERM)
-    _, alive = psutil.wait_procs(members, timeout=timeout)
-    for leftover in alive:
-        leftover.kill()
-    psutil.wait_procs(alive, timeout=5)
-    if process.poll() is None:
-        process.kill()
-        process.wait()
-
-
-def _group_members(group: int) -> list[psutil.Process]:
-    members = []
-    for candidate in psutil.process_iter():
-        try:
-            if os.getpgid(candidate.pid) == group:
-                members.append(candidate)
-        except (ProcessLookupError, psutil.Error):
-            continue
-    return members
-
-
 @click.command()
 def main() -> None:
     """Serve the Dagster UI for this project on 127.0.0.1:DAGSTER_PORT (default 3000)."""
-    config = load_config()
-    port = int(os.environ.get("DAGSTER_PORT") or DEFAULT_PORT)
+    config, settings = load_config(), DevSettings.load()
+    port = settings.dagster_port
     if not port_is_free(port):
         click.echo(f"error: port {port} is already in use; set DAGSTER_PORT to use another port", err=True)
         sys.exit(1)
-    home = dagster_home(config.home)
+    home = dagster_home(config.home, settings)
     from orchestration.dbt_manifest import prepare  # dbt parse now, once, rather than in each process
 
     prepare()
@@ -112,7 +77,7 @@ def main() -> None:
         while process.poll() is None and not stopping["requested"]:
             time.sleep(0.2)
     finally:
-        stop_group(process)
+        stop_group(process, STOP_SECONDS)
         pidfile(config.home).unlink(missing_ok=True)
     sys.exit(0 if stopping["requested"] else process.returncode)
 

@@ -25,6 +25,8 @@ import psutil
 import psycopg
 from psycopg import sql
 
+from . import processes
+
 PG_HBA = """\
 # Written by devstack: superuser through the Unix socket only, passwords over TCP.
 local   all   all                  trust
@@ -176,13 +178,8 @@ def stop(cluster: Cluster, timeout: float = 30) -> bool:
     pid = postmaster_pid(cluster)
     if pid is None:
         return False
-    process = psutil.Process(pid)
-    process.send_signal(signal.SIGINT)  # "fast" shutdown: abort clients, checkpoint, exit
-    try:
-        process.wait(timeout)
-    except psutil.TimeoutExpired:
-        process.kill()
-        process.wait(10)
+    # SIGINT is PostgreSQL's "fast" shutdown: abort clients, checkpoint, exit.
+    processes.stop_pid(pid, grace=timeout, stop_signal=signal.SIGINT)
     with contextlib.suppress(OSError):
         cluster.socket_dir.rmdir()  # empty once the server is gone
     return True

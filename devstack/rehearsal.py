@@ -17,7 +17,6 @@ import fcntl
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -28,14 +27,13 @@ from pathlib import Path
 
 import psutil
 import psycopg
-import requests
 
 from . import pgcluster, stack
 from .compose import DAGSTER_DOCKERFILE, Layout, dockerfile_settings, load_layout
 from .config import REPO_ROOT, VENV_BIN, StackConfig, load_config
-from .dagster import stop_group
 from .dagster_graphql import FINISHED, DagsterUI
 from .pgcluster import Cluster, Role
+from .processes import kill_group, popen_alive, stop_group, wait_for_port, wait_for_url
 
 DAGSTER_SERVICES = ("dagster-code", "dagster-webserver", "dagster-daemon")
 LOCK_FILE = Path(tempfile.gettempdir()) / "windpipe-compose-rehearsal.lock"
@@ -64,9 +62,8 @@ class Service:
 
     def kill(self) -> None:
         """SIGKILL to the whole process group: what `docker kill` does to a container."""
-        if self.process and self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait(30)
+        if self.process:
+            kill_group(self.process)
 
     def stop(self) -> None:
         """As `make dagster` stops Dagster: an interrupt, then whatever is left of its group."""
@@ -129,33 +126,6 @@ def _paths(home: Path) -> dict[str, Path]:
         "/opt/dagster/compute-logs": home / "volumes" / "dagster-compute-logs",
         f"{workdir}/reports": home / "volumes" / "reports",
     }
-
-
-def _wait_for_port(host: str, port: int, what: str, process: subprocess.Popen, timeout: float = 120) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"{what} exited with code {process.returncode} before it listened on {host}:{port}")
-        with socket.socket() as probe:
-            probe.settimeout(1)
-            if probe.connect_ex((host, port)) == 0:
-                return
-        time.sleep(0.5)
-    raise TimeoutError(f"{what} did not listen on {host}:{port} within {timeout:.0f} s")
-
-
-def _wait_for_http(url: str, what: str, process: subprocess.Popen, timeout: float = 120) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"{what} exited with code {process.returncode}")
-        try:
-            if requests.get(url, timeout=3).status_code == 200:
-                return
-        except requests.RequestException:
-            pass
-        time.sleep(0.5)
-    raise TimeoutError(f"{what} did not answer {url} within {timeout:.0f} s")
 
 
 def prepare(home: Path) -> Rehearsal:
@@ -221,10 +191,10 @@ def start_service(rehearsal: Rehearsal, name: str) -> Service:
     svc.start()
     layout = rehearsal.layout
     if name == "dagster-code":
-        _wait_for_port(layout.address(name), 4000, name, svc.process)
+        wait_for_port(layout.address(name), 4000, name, alive=popen_alive(svc.process))
     elif name == "dagster-webserver":
         port = layout.published_port(name)
-        _wait_for_http(f"http://{layout.address(name)}:{port}/server_info", name, svc.process)
+        wait_for_url(f"http://{layout.address(name)}:{port}/server_info", name, alive=popen_alive(svc.process))
     return svc
 
 

@@ -4,7 +4,7 @@ FROM python:3.11-slim
 WORKDIR /opt/windpipe
 COPY requirements/pipeline.txt requirements.txt
 RUN pip install --no-cache-dir -r requirements.txt
-COPY pipeline_settings.py ./
+COPY pipeline_settings.py pipeline_constants.py ./
 COPY extract ./extract
 COPY report ./report
 COPY orchestration ./orchestration

@@ -1,6 +1,7 @@
 #!/bin/sh
 # Runs once, when the fonte-db container initialises its volume (as the superuser).
-# fonte_owner owns the table and seeds it; fonte (the API's role) can only read.
+# fonte_owner owns the table and seeds it; fonte (the API's role) can only read: its grants
+# are grants/read_only_role.sql, mounted at /windpipe/read_only_role.sql.
 # Passwords come from the environment (docker-compose.yml), defaulting to the local ones.
 set -eu
 psql -v ON_ERROR_STOP=1 --username "$POSTGRES_USER" --dbname "$POSTGRES_DB" \
@@ -8,11 +9,9 @@ psql -v ON_ERROR_STOP=1 --username "$POSTGRES_USER" --dbname "$POSTGRES_DB" \
     -v reader_password="${FONTE_READER_PASSWORD:-fonte}" <<'SQL'
 create role fonte_owner login password :'owner_password';
 create role fonte login password :'reader_password';
-alter role fonte set default_transaction_read_only = on;
 alter database fonte owner to fonte_owner;
 \connect fonte
 alter schema public owner to fonte_owner;
-revoke create on schema public from public;
-grant usage on schema public to fonte;
-alter default privileges for role fonte_owner in schema public grant select on tables to fonte;
 SQL
+psql -v ON_ERROR_STOP=1 --username "$POSTGRES_USER" --dbname fonte \
+    -v owner=fonte_owner -v reader=fonte -f /windpipe/read_only_role.sql

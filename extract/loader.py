@@ -16,11 +16,14 @@ from datetime import datetime
 import psycopg
 from psycopg import sql
 
+from pipeline_constants import LOCK_NAMESPACES, day_key
+
 from .errors import ExtractError, first_line
 from .names import SCHEMA, TABLE
 
-# Advisory-lock namespace: the first key of pg_advisory_xact_lock(int, int).
-LOCK_NAMESPACE = 0x57494E44  # "WIND"
+# The extractor's advisory-lock namespace (the first int of pg_advisory_xact_lock(int, int));
+# the second is a staged day's key, or DDL_LOCK_KEY for creating the staging table.
+LOCK_NAMESPACE = LOCK_NAMESPACES["extract_days"]
 DDL_LOCK_KEY = -1
 
 
@@ -57,7 +60,7 @@ def load_day(
         raise ExtractError(f"the API sent columns {','.join(header) or '(none)'}; expected {','.join(expected)}")
     target = sql.Identifier(SCHEMA, TABLE)
     with conn.transaction():
-        conn.execute("select pg_advisory_xact_lock(%s, %s)", (LOCK_NAMESPACE, day_start.toordinal()))
+        conn.execute("select pg_advisory_xact_lock(%s, %s)", (LOCK_NAMESPACE, day_key(day_start.date())))
         value_columns = sql.SQL(", ").join(sql.SQL("{} double precision").format(sql.Identifier(c)) for c in columns)
         conn.execute(
             sql.SQL("create temp table incoming (timestamp timestamptz, {}) on commit drop").format(value_columns)

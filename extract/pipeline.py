@@ -14,7 +14,7 @@ from datetime import date
 
 import psycopg
 
-from pipeline_settings import AlvoSettings
+from pipeline_settings import CONNECT_TIMEOUT_SECONDS, AlvoSettings
 
 from .client import FonteClient
 from .days import day_windows
@@ -55,7 +55,7 @@ def extract_days(
         raise ExtractError(f"no data for {missing[0]} in Fonte; {catalog.describe_period()}")
 
     try:
-        conn = psycopg.connect(**alvo.connect_kwargs(), connect_timeout=10, autocommit=True)
+        conn = psycopg.connect(**alvo.connect_kwargs(), connect_timeout=CONNECT_TIMEOUT_SECONDS, autocommit=True)
     except psycopg.OperationalError as exc:
         raise ExtractError(f"cannot connect to Alvo at {alvo.describe()}: {first_line(exc)}") from exc
     results = []

@@ -14,7 +14,7 @@ from fastapi.responses import JSONResponse
 from psycopg_pool import PoolTimeout
 from starlette.concurrency import run_in_threadpool
 
-from .db import STREAM_SLOTS, open_pool
+from .db import LIBPQ_CONNECT_TIMEOUT_SECONDS, STREAM_SLOTS, open_pool
 from .errors import ErrorDetail, ErrorOut, StreamSlotsBusy
 from .routes import data, health, variables
 from .security import require_token
@@ -27,7 +27,7 @@ log = logging.getLogger("fonte_api")
 
 
 def _fonte_is_empty(reader_url: str) -> bool:
-    with psycopg.connect(reader_url, connect_timeout=10) as conn:
+    with psycopg.connect(reader_url, connect_timeout=LIBPQ_CONNECT_TIMEOUT_SECONDS) as conn:
         exists = conn.execute("select to_regclass('public.data') is not null").fetchone()[0]
         return not exists or not conn.execute("select exists (select 1 from data)").fetchone()[0]
 

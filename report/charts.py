@@ -17,9 +17,10 @@ from datetime import datetime, timedelta
 
 import altair as alt
 
+from pipeline_constants import BUCKET
+
 from .read import DayData
 
-BUCKET = timedelta(minutes=10)
 SAMPLE_GAP = timedelta(seconds=90)  # more than this between two 1-minute samples: a gap
 COLORS = {"wind_speed": "#1f6fb4", "power": "#d9730d", "ambient_temperature": "#2f9e44"}
 WIDTH, HEIGHT = 900, 220

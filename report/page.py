@@ -14,8 +14,10 @@ from pathlib import Path
 
 import vl_convert
 
+from pipeline_constants import BUCKETS_PER_DAY
+
 from .charts import day_charts, png_spec
-from .read import BUCKETS_PER_DAY, DayData
+from .read import DayData
 from .summary import FEW_SAMPLES, VariableSummary, summarize
 
 STYLE = """

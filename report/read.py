@@ -19,11 +19,11 @@ import psycopg
 
 from extract.days import day_windows, utc_midnight
 from extract.errors import first_line
-from pipeline_settings import AlvoSettings, power_curve_file
+from pipeline_constants import BUCKET, BUCKET_ORIGIN
+from pipeline_settings import CONNECT_TIMEOUT_SECONDS, AlvoSettings, power_curve_file
 
 from .variables import Variables
 
-BUCKETS_PER_DAY = 144
 # dbt's staging model (dbt_project/models/staging/stg_fonte__data.sql, schema `staging`).
 STAGED_SAMPLES = "staging.stg_fonte__data"
 STATS = ("mean", "min", "max", "std")
@@ -55,7 +55,7 @@ class DayData:
 
 def _connect(settings: AlvoSettings, what: str) -> psycopg.Connection:
     try:
-        conn = psycopg.connect(**settings.connect_kwargs(), connect_timeout=10, autocommit=True)
+        conn = psycopg.connect(**settings.connect_kwargs(), connect_timeout=CONNECT_TIMEOUT_SECONDS, autocommit=True)
     except psycopg.OperationalError as exc:
         raise ReportError(f"cannot connect to Alvo at {settings.describe()} ({what}): {first_line(exc)}") from exc
     conn.execute("set timezone = 'UTC'")
@@ -149,7 +149,5 @@ def read_reference_curve(path: Path) -> list[tuple[float, float]]:
 
 
 def _bucket_start(timestamp: datetime) -> datetime:
-    """The 10-minute bucket's start, as date_bin computes it (origin 2000-01-01 00:00 UTC)."""
-    return timestamp - timedelta(
-        minutes=timestamp.minute % 10, seconds=timestamp.second, microseconds=timestamp.microsecond
-    )
+    """The bucket's start, as dbt's date_bin computes it (pipeline_constants)."""
+    return timestamp - (timestamp - BUCKET_ORIGIN) % BUCKET

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .read import BUCKETS_PER_DAY, DayData
+from pipeline_constants import BUCKETS_PER_DAY
+
+from .read import DayData
 
 FEW_SAMPLES = 10  # a 1-minute day has 10 samples per bucket
 

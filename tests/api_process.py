@@ -6,13 +6,11 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import time
 from pathlib import Path
-
-import requests
 
 from devstack.config import REPO_ROOT
 from devstack.ports import release_port, reserve_port
+from devstack.processes import popen_alive, wait_for_url
 
 
 class ApiProcess:
@@ -40,17 +38,18 @@ class ApiProcess:
                 stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL,
             )
-        deadline = time.monotonic() + self.ready_timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"the API exited with {self.process.returncode}:\n{self.log()[-3000:]}")
-            try:
-                requests.get(f"{self.url}/health", timeout=30)  # any answer: it is serving
-                return self
-            except requests.ConnectionError:
-                time.sleep(0.1)
-        self.__exit__()
-        raise RuntimeError(f"the API did not answer within {self.ready_timeout} s:\n{self.log()[-3000:]}")
+        try:  # any answer: it is serving (a test's API may have no database on purpose)
+            wait_for_url(
+                f"{self.url}/health",
+                "the API",
+                timeout=self.ready_timeout,
+                alive=popen_alive(self.process),
+                any_status=True,
+            )
+        except (TimeoutError, RuntimeError) as exc:
+            self.__exit__()
+            raise RuntimeError(f"{exc}:\n{self.log()[-3000:]}") from None
+        return self
 
     def __exit__(self, *exc) -> None:
         if self.process is not None and self.process.poll() is None:

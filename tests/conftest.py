@@ -23,7 +23,7 @@ import psycopg
 import pytest
 from psycopg import sql
 
-from devstack import pgcluster, stack
+from devstack import pgcluster, provision, stack
 from devstack.config import REPO_ROOT, VENV_BIN, StackConfig, load_config, private_stack_environment
 from extract.loader import ensure_staging
 from pipeline_settings import AlvoSettings
@@ -138,7 +138,7 @@ def alvo_template(session_stack) -> str:
     with session_stack.alvo_admin() as conn:
         conn.execute(sql.SQL("create database {} owner {}").format(sql.Identifier(TEMPLATE_DB), sql.Identifier(owner)))
     with session_stack.alvo_admin(TEMPLATE_DB) as conn:
-        stack.grant_marts_to_reader(conn, owner, session_stack.config.alvo_reader.name)
+        provision.grant_read_only_role(conn, owner, session_stack.config.alvo_reader.name)
     template = session_stack.with_alvo_db(TEMPLATE_DB)
     with template.alvo() as conn:
         ensure_staging(conn)

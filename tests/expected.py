@@ -9,8 +9,12 @@ import statistics
 from collections import defaultdict
 from datetime import UTC, datetime, timedelta
 
+from pipeline_constants import BUCKET, BUCKETS_PER_DAY
+
 VARIABLES = ("wind_speed", "power", "ambient_temperature")
-TEN_MINUTES = 600
+TEN_MINUTES = int(BUCKET.total_seconds())
+# A complete day of the default three variables: each bucket of each of their 12 signals.
+DAY_OF_SIGNALS = BUCKETS_PER_DAY * 12
 
 
 def day_bounds(day: str):

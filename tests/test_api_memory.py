@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
 import threading
-import time
 
 import pytest
 import requests
 
 from devstack import pgcluster
+from devstack.api_server import api_pid
 from devstack.memory import PeakRss
-from devstack.stack import api_pid
+from devstack.processes import wait_until
 from fonte_api.db import STREAM_SLOTS
 
 YEAR = ("2023-01-01T00:00:00+00:00", "2024-01-01T00:00:00+00:00")
@@ -98,7 +99,6 @@ def test_stalled_streams_queue_new_ones_and_free_their_connections_when_clients_
             response.close()
     waiting.join(60)
     assert result == {"status": 200, "rows": 60}
-    deadline = time.monotonic() + 10
-    while active_copies(pipeline_stack) and time.monotonic() < deadline:
-        time.sleep(0.1)
+    with contextlib.suppress(TimeoutError):
+        wait_until(lambda: not active_copies(pipeline_stack), "the hung-up client's COPY ending", 10, step=0.1)
     assert active_copies(pipeline_stack) == 0, "a hung-up client left its COPY running"

@@ -15,11 +15,13 @@ import psycopg
 import pytest
 
 from devstack.config import REPO_ROOT
+from pipeline_constants import LOCK_NAMESPACES, day_key
 
-from .expected import VARIABLES, alvo_statistics, assert_matches, expected_statistics, fonte_samples
+from .expected import DAY_OF_SIGNALS, VARIABLES, alvo_statistics, assert_matches, expected_statistics, fonte_samples
 
-# The advisory-lock keys of macros/build_locks.sql: relations namespace, days namespace.
-RELATIONS, DAYS, DATA = 1464421954, 1464421957, 0
+# The advisory-lock keys of macros/build_locks.sql: relations namespace, days namespace, and
+# the relation key of `data`.
+RELATIONS, DAYS, DATA = LOCK_NAMESPACES["build_relations"], LOCK_NAMESPACES["build_days"], 0
 
 
 @pytest.fixture(scope="module")
@@ -72,14 +74,14 @@ def test_concurrent_builds_of_the_same_day_all_succeed(staged, how_many):
         conn.execute("delete from data where timestamp >= '2024-05-23' and timestamp < '2024-05-24'")
     finish(start_builds(staged, *["day: 2024-05-23"] * how_many))
     rows = data_rows(staged, date(2024, 5, 23), date(2024, 5, 23))
-    assert len(rows) == 144 * 12  # no duplicate, no missing bucket
+    assert len(rows) == DAY_OF_SIGNALS  # no duplicate, no missing bucket
     assert_clean(staged, "2024-05-23")
 
 
 def test_a_day_build_inside_a_running_range_build_both_succeed(staged):
     finish(start_builds(staged, "{start_day: 2024-05-21, end_day: 2024-05-24}", "day: 2024-05-23"))
     concurrent = data_rows(staged, date(2024, 5, 21), date(2024, 5, 24))
-    assert len(concurrent) == 4 * 144 * 12
+    assert len(concurrent) == 4 * DAY_OF_SIGNALS
     assert_clean(staged, "2024-05-21", "2024-05-22", "2024-05-23", "2024-05-24")
     finish(start_builds(staged, "{start_day: 2024-05-21, end_day: 2024-05-24}"))
     assert data_rows(staged, date(2024, 5, 21), date(2024, 5, 24)) == concurrent
@@ -123,7 +125,7 @@ def test_a_build_that_cannot_get_the_lock_fails_clearly_and_changes_nothing(stag
         holder_pid = holder.info.backend_pid
         # Another build of that day, as far as the lock is concerned.
         holder.execute("select pg_advisory_xact_lock_shared(%s, %s)", (RELATIONS, DATA))
-        holder.execute("select pg_advisory_xact_lock(%s, %s - date '1900-01-01')", (DAYS, day))
+        holder.execute("select pg_advisory_xact_lock(%s, %s)", (DAYS, day_key(day)))
         started = time.monotonic()
         result = staged.dbt("build", "--vars", f"day: {day}", DBT_LOCK_WAIT_SECONDS="2")
         waited = time.monotonic() - started

@@ -9,7 +9,15 @@ from pathlib import Path
 
 import pytest
 
-from .expected import VARIABLES, alvo_statistics, assert_matches, day_bounds, expected_statistics, fonte_samples
+from .expected import (
+    DAY_OF_SIGNALS,
+    VARIABLES,
+    alvo_statistics,
+    assert_matches,
+    day_bounds,
+    expected_statistics,
+    fonte_samples,
+)
 
 
 def build(stack, *args):
@@ -28,7 +36,7 @@ def day_built(pipeline_stack):
 
 def test_every_value_of_the_day_equals_python(day_built):
     actual = alvo_statistics(day_built, "2024-05-23")
-    assert len(actual) == 144 * 12
+    assert len(actual) == DAY_OF_SIGNALS
     assert_matches(actual, expected_statistics(fonte_samples(day_built, "2024-05-23")))
 
 
@@ -82,7 +90,7 @@ def test_a_days_window_is_half_open_and_leaves_the_next_days_first_bucket(day_bu
     assert day_built.extract("2024-05-25", "--to", "2024-05-26", "--columns", *VARIABLES).returncode == 0
     build(day_built, "--vars", "day: 2024-05-26")
     next_day = alvo_statistics(day_built, "2024-05-26")
-    assert len(next_day) == 144 * 12
+    assert len(next_day) == DAY_OF_SIGNALS
     build(day_built, "--vars", "day: 2024-05-25")
     assert alvo_statistics(day_built, "2024-05-26") == next_day
     assert_matches(

@@ -10,7 +10,8 @@ import sys
 import psutil
 
 from devstack.config import REPO_ROOT, load_config, private_stack_environment
-from devstack.stack import running_pids, wait_gone
+from devstack.processes import wait_gone
+from devstack.stack import running_pids
 
 
 def devstack(env: dict, action: str) -> subprocess.CompletedProcess:

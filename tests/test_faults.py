@@ -15,6 +15,7 @@ from devstack import pgcluster
 from devstack.ports import reserve_port
 
 from .api_process import ApiProcess
+from .expected import DAY_OF_SIGNALS
 from .fake_api import FakeApi, Scenario
 
 DAYS = [date(2024, 5, 20) + timedelta(days=i) for i in range(10)]
@@ -143,7 +144,7 @@ def test_dbt_build_while_the_extractor_reloads_the_same_day_equals_a_clean_run(p
     clean = pipeline_stack.dbt("build", "--vars", f"day: {day}", "--select", "data")
     assert clean.returncode == 0, clean.stdout[-3000:]
     assert concurrent_result == data_of_day(pipeline_stack, day)
-    assert len(concurrent_result) == 144 * 12
+    assert len(concurrent_result) == DAY_OF_SIGNALS
 
 
 def test_staging_refuses_duplicate_timestamps(pipeline_stack):

@@ -17,7 +17,8 @@ import pytest
 import requests
 from psycopg.conninfo import make_conninfo
 
-from devstack import pgcluster, stack
+from devstack import pgcluster, provision
+from devstack.processes import wait_until
 from fonte_api.db import STREAM_SLOTS
 
 from .api_process import ApiProcess
@@ -33,7 +34,7 @@ def one_second_api(session_stack, tmp_path_factory):
     """An API over a Fonte database of its own, seeded at startup with the default period
     at 1-second resolution (864,000 rows), with short stall and slot-wait limits."""
     config = replace(session_stack.config, fonte_db="fonte_1s")
-    stack.provision_fonte(config)
+    provision.provision_fonte(config)
     reader_url = make_conninfo(session_stack.config.fonte_url, dbname="fonte_1s")
     owner_url = make_conninfo(session_stack.config.fonte_owner_url, dbname="fonte_1s")
     env = session_stack.process_env(
@@ -70,14 +71,11 @@ def busy_copies(session_stack) -> int:
         ).fetchone()[0]
 
 
-def wait_for(condition, timeout: float, step: float = 0.1):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(step)
-    return condition()
+def wait_for(condition, timeout: float) -> bool:
+    try:
+        return wait_until(condition, "condition", timeout, step=0.1)
+    except TimeoutError:
+        return condition()
 
 
 @pytest.mark.parametrize("readers", [STREAM_SLOTS, STREAM_SLOTS + 5])

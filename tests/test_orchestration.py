@@ -7,6 +7,7 @@ run them.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shutil
@@ -24,6 +25,7 @@ from dagster import AssetCheckKey, AssetKey, AssetSelection, DagsterInstance, bu
 from devstack import stack
 from devstack.config import REPO_ROOT, VENV_BIN, load_config
 from devstack.ports import reserve_port
+from devstack.processes import popen_alive, wait_for_url
 from orchestration.assets.extraction import fonte_data
 from orchestration.assets.report import report
 from orchestration.assets.transformation import windpipe_dbt_models
@@ -32,7 +34,7 @@ from orchestration.resources import AlvoResource, FonteApiResource, dbt_from_env
 from orchestration.schedules import nightly_previous_day
 
 from .browser import browser_page, is_blank
-from .expected import VARIABLES, alvo_statistics, assert_matches, expected_statistics, fonte_samples
+from .expected import DAY_OF_SIGNALS, VARIABLES, alvo_statistics, assert_matches, expected_statistics, fonte_samples
 
 DATA = AssetKey("data")
 
@@ -51,9 +53,13 @@ def dagster_stack(pipeline_stack, tmp_path_factory):
 def resources(stack) -> dict:
     alvo = stack.alvo_settings
     return {
-        "fonte_api": FonteApiResource(url=stack.api_url),
+        "fonte_api": FonteApiResource(fonte_api_url=stack.api_url),
         "alvo": AlvoResource(
-            host=alvo.host, port=alvo.port, user=alvo.user, password=alvo.password, dbname=alvo.dbname
+            alvo_host=alvo.host,
+            alvo_port=alvo.port,
+            alvo_user=alvo.user,
+            alvo_password=alvo.password,
+            alvo_db=alvo.dbname,
         ),
         "dbt": dbt_from_env(),
     }
@@ -130,7 +136,7 @@ def test_one_partition_in_process_equals_the_cli_path_and_every_check_passes(dag
     assert len(evaluations) >= 10
     assert all(passed for passed, _ in evaluations.values()), evaluations
     through_dagster = data_rows(dagster_stack, "2024-05-24")
-    assert len(through_dagster) == 144 * 12
+    assert len(through_dagster) == DAY_OF_SIGNALS
     assert_matches(
         alvo_statistics(dagster_stack, "2024-05-24"), expected_statistics(fonte_samples(dagster_stack, "2024-05-24"))
     )
@@ -211,7 +217,7 @@ def test_the_same_partition_twice_at_once_leaves_one_copy(dagster_stack):
     for thread in runs:
         thread.join()
     assert [r.success for r in results] == [True, True]
-    assert len(data_rows(dagster_stack, "2024-05-21")) == 144 * 12
+    assert len(data_rows(dagster_stack, "2024-05-21")) == DAY_OF_SIGNALS
     with dagster_stack.alvo() as conn:
         staged = conn.execute(
             "select count(*), count(distinct (timestamp, variable)) from raw.fonte_data "
@@ -292,13 +298,8 @@ def dagster_ui(dagster_stack, tmp_path_factory):
         start_new_session=True,  # as if started with `&` from a script
     )
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline and process.poll() is None:
-        try:
-            if requests.get(f"{url}/server_info", timeout=2).ok:
-                break
-        except requests.RequestException:
-            time.sleep(0.5)
+    with contextlib.suppress(TimeoutError, RuntimeError):  # the tests say what is wrong
+        wait_for_url(f"{url}/server_info", "make dagster", timeout=120, alive=popen_alive(process))
     config = load_config(env)
     yield url, process, config
     if process.poll() is None:  # a test failed before stopping it: stop it the same way

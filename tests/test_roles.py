@@ -6,6 +6,8 @@ import psycopg
 import pytest
 from psycopg.conninfo import conninfo_to_dict
 
+from .expected import BUCKETS_PER_DAY
+
 
 @pytest.mark.parametrize(
     "statement",
@@ -78,7 +80,7 @@ def alvo_reader(stack) -> psycopg.Connection:
 def test_alvo_reader_reads_the_marts(marts_built):
     with alvo_reader(marts_built) as conn:
         assert conn.execute("select count(*) from signal").fetchone()[0] == 12
-        assert conn.execute("select count(*) from data").fetchone()[0] == 144 * 8  # two variables x 4 stats
+        assert conn.execute("select count(*) from data").fetchone()[0] == BUCKETS_PER_DAY * 8  # two variables x 4 stats
 
 
 @pytest.mark.parametrize(

@@ -15,9 +15,10 @@
     changed nothing. The extractor's own locks (per staged day) are in another namespace. -#}
 
 {% macro build_lock_keys() -%}
-    {#- Two namespaces of pg_advisory_xact_lock(int, int): "WINB" for whole relations,
-        "WIND"+1 for days (a day's key is its number of days since 1900-01-01). -#}
-    {{ return({"relations": 1464421954, "days": 1464421957,
+    {#- Two namespaces of pg_advisory_xact_lock(int, int) (the project's var
+        lock_namespaces): whole relations, and days (a day's key: macro day_key). -#}
+    {%- set namespaces = var("lock_namespaces") -%}
+    {{ return({"relations": namespaces.build_relations, "days": namespaces.build_days,
                "data": 0, "staging_view": 1, "signal": 2}) }}
 {%- endmacro %}
 
@@ -67,7 +68,7 @@
         for locked_day in
             select day::date from generate_series(date '{{ window.first }}', date '{{ window.last }}', interval '1 day') as day
         loop
-            perform pg_advisory_xact_lock({{ keys.days }}, locked_day - date '1900-01-01');
+            perform pg_advisory_xact_lock({{ keys.days }}, {{ day_key('locked_day') }});
         end loop;
         {%- endif %}
         perform set_config('lock_timeout', previous_timeout, true);
@@ -85,7 +86,7 @@
         select {{ keys.relations }}::oid, {{ relation_key }}::oid, {{ 'true' if exclusive else 'false' }}
         {%- if window is not none %}
         union all
-        select {{ keys.days }}::oid, (day::date - date '1900-01-01')::oid, true
+        select {{ keys.days }}::oid, {{ day_key('day::date') }}::oid, true
         from generate_series(date '{{ window.first }}', date '{{ window.last }}', interval '1 day') as day
         {%- endif %}
     )

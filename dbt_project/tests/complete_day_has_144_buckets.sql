@@ -1,5 +1,5 @@
-{#- A day of the run whose staged samples fill all 144 ten-minute buckets of a variable
-    (two samples or more in each, so std exists too) must give 144 rows for each of that
+{#- A day of the run whose staged samples fill all the day's buckets (144 of 10 minutes) of a variable
+    (two samples or more in each, so std exists too) must give that many rows for each of that
     variable's four signals. Fails with the (day, signal) pairs that have another count.
     Like the other tests, it reads only the run's window of `data` and of the samples. -#}
 with
@@ -45,7 +45,7 @@ complete_days as (
 
     from buckets
     group by day, variable
-    having count(*) = 144
+    having count(*) = {{ buckets_per_day() }}
 
 ),
 
@@ -83,7 +83,7 @@ final as (
     from expected
     left join produced
         on expected.day = produced.day and expected.signal_id = produced.signal_id
-    where coalesce(produced.buckets, 0) <> 144
+    where coalesce(produced.buckets, 0) <> {{ buckets_per_day() }}
 
 )
 

@@ -84,19 +84,19 @@ def test_the_api_reads_as_the_read_only_role():
     assert api["environment"]["FONTE_OWNER_DB_URL"].startswith("postgresql://fonte_owner:")
 
 
-def test_init_scripts_create_the_roles_with_passwords_from_the_environment():
+def test_init_scripts_create_the_roles_and_run_the_one_grants_file():
     services = load()["services"]
-    for name, script_name, needles in [
-        ("fonte-db", "fonte-init.sh", ["create role fonte login", "default_transaction_read_only"]),
-        ("alvo-db", "alvo-init.sh", ["create role alvo_reader login", "grant select on tables to alvo_reader"]),
-    ]:
-        [mount] = [v for v in services[name]["volumes"] if "docker-entrypoint-initdb.d" in str(v)]
-        source = mount.split(":")[0] if isinstance(mount, str) else mount["source"]
-        script = (REPO_ROOT / source.removeprefix("./")).read_text()
-        for needle in needles:
-            assert needle in script, (script_name, needle)
-        assert "password :'" in script  # a psql variable from the environment, not a literal
-    assert "raw" not in (REPO_ROOT / "docker" / "alvo-init.sh").read_text().split("SQL", 1)[1]
+    for name, owner, reader in [("fonte-db", "fonte_owner", "fonte"), ("alvo-db", '"$POSTGRES_USER"', "alvo_reader")]:
+        volumes = services[name]["volumes"]
+        [init] = [v for v in volumes if "docker-entrypoint-initdb.d" in str(v)]
+        script = (REPO_ROOT / init.split(":")[0].removeprefix("./")).read_text()
+        assert f"create role {reader} login password :'" in script  # the password from the environment
+        # The grants are grants/read_only_role.sql, mounted where the script runs it, and
+        # nowhere else in the script.
+        assert "./grants/read_only_role.sql:/windpipe/read_only_role.sql:ro" in volumes
+        assert f"-v owner={owner} -v reader={reader} -f /windpipe/read_only_role.sql" in script
+        statements = [line for line in script.lower().splitlines() if not line.startswith("#")]
+        assert not [line for line in statements if line.startswith(("grant ", "revoke ", "alter default"))]
 
 
 def test_dagster_stores_runs_and_events_in_its_own_postgresql():

@@ -23,7 +23,7 @@ REQUIREMENTS = REPO_ROOT / "requirements"
 DEPLOYABLES = {
     # name: (its modules: top-level packages or files, its requirements list)
     "connector": (("fonte_api",), "connector.txt"),
-    "pipeline": (("extract", "report", "orchestration", "pipeline_settings"), "pipeline.txt"),
+    "pipeline": (("extract", "report", "orchestration", "pipeline_settings", "pipeline_constants"), "pipeline.txt"),
 }
 FIXTURE = Path(__file__).parent / "fixtures" / "connector_module_importing_dbt.py"
 
@@ -140,6 +140,7 @@ def test_requirements_txt_installs_every_list_and_shared_pins_agree():
             "pipeline.txt",
             {
                 "pipeline_settings.py",
+                "pipeline_constants.py",
                 "extract",
                 "report",
                 "orchestration",
