@@ -69,7 +69,7 @@ def port_answers(host: str, port: int) -> bool:
         return probe.connect_ex((host, port)) == 0
 
 
-def url_answers(url: str, *, any_status: bool = False, timeout: float = 3) -> bool:
+def url_answers(url: str, *, any_status: bool = False, timeout: float = 5) -> bool:
     """True when `url` answers 200 (or anything, with any_status: the server is serving)."""
     try:
         status = requests.get(url, timeout=timeout).status_code
@@ -82,8 +82,17 @@ def wait_for_port(host: str, port: int, what: str, *, timeout: float = 120, aliv
     wait_until(lambda: port_answers(host, port), f"{what} listening on {host}:{port}", timeout, alive=alive)
 
 
-def wait_for_url(url: str, what: str, *, timeout: float = 120, alive=None, any_status: bool = False) -> None:
-    wait_until(lambda: url_answers(url, any_status=any_status), f"{what} answering {url}", timeout, alive=alive)
+def wait_for_url(
+    url: str, what: str, *, timeout: float = 120, alive=None, any_status: bool = False, request_timeout: float = 5
+) -> None:
+    """Until `url` answers (see url_answers); a request slower than request_timeout counts as
+    no answer yet."""
+    wait_until(
+        lambda: url_answers(url, any_status=any_status, timeout=request_timeout),
+        f"{what} answering {url}",
+        timeout,
+        alive=alive,
+    )
 
 
 def stop_pid(pid: int, *, grace: float = 15, stop_signal: int = signal.SIGTERM) -> None:

@@ -45,6 +45,7 @@ class ApiProcess:
                 timeout=self.ready_timeout,
                 alive=popen_alive(self.process),
                 any_status=True,
+                request_timeout=30,  # without its database, /health answers after libpq's timeout
             )
         except (TimeoutError, RuntimeError) as exc:
             self.__exit__()

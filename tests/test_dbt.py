@@ -200,8 +200,9 @@ def test_source_freshness_works(day_built):
 
 
 def test_no_vars_builds_every_staged_day(day_built):
-    """Runs last in this module: the days built so far by day and range runs stay as they
-    were, and a day staged but never built gets built."""
+    """The days built so far by day and range runs (whichever ran before, in any order) stay
+    as they were, and a day staged but never built (2024-05-21: no other test stages it)
+    gets built."""
     assert day_built.extract("2024-05-21", "--columns", *VARIABLES).returncode == 0
     with day_built.alvo() as conn:
         conn.execute("set timezone = 'UTC'")

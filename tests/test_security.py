@@ -111,10 +111,10 @@ def test_a_refused_token_is_one_line_and_exit_1_without_retries(pipeline_stack, 
 
 
 def test_the_dagster_resource_sends_the_token(api_with_token):
-    catalog = FonteApiResource(url=api_with_token.url, token=API_TOKEN).client().catalog()
+    catalog = FonteApiResource(fonte_api_url=api_with_token.url, fonte_api_token=API_TOKEN).client().catalog()
     assert catalog.rows == 14_400
     with pytest.raises(ExtractError, match="FONTE_API_TOKEN"):
-        FonteApiResource(url=api_with_token.url).client().catalog()
+        FonteApiResource(fonte_api_url=api_with_token.url).client().catalog()
 
 
 def test_the_demo_runs_end_to_end_with_a_token(pipeline_stack, api_with_token, tmp_path):
