@@ -1,7 +1,7 @@
 """Starting and stopping the stack's processes, in one place: is a port free, wait until a
 port or a URL answers (or the process died), stop with a grace period then kill, stop a
 whole process group. Used by devstack (`make up/down`, `make dagster`, the compose
-rehearsal), the bench and the tests."""
+rehearsal; the bench starts and stops its stacks through it) and the tests."""
 
 from __future__ import annotations
 

@@ -124,6 +124,8 @@ def _alvo_option(name: str, **kwargs):
     help="Read timeout in seconds for each API response (connect timeout: 5 s).",
 )
 @click.option("--verbose", "-v", is_flag=True, help="Show the traceback of a failure.")
+# Its docstring is the command's --help, and each option is a parameter: long for that
+# reason only; the work is extract_days.
 def main(
     day,
     last_day,

@@ -127,9 +127,8 @@ BREAKS = [
         "atomic-replace",
         "the extractor deletes and inserts a day in one transaction",
         "extract/loader.py",
-        "            (day_start, day_end, columns),\n        )\n",
-        "            (day_start, day_end, columns),\n        )\n"
-        '        conn.execute("commit")\n        conn.execute("begin")\n',
+        "        (day_start, day_end, columns),\n    )\n",
+        '        (day_start, day_end, columns),\n    )\n    conn.execute("commit")\n    conn.execute("begin")\n',
         ("tests/test_extract.py::test_a_failure_between_the_delete_and_the_insert_keeps_the_previous_copy",),
         # The staged body must outlive that commit, or every load fails for another reason.
         also=(("on commit drop", "on commit preserve rows"),),
@@ -138,8 +137,8 @@ BREAKS = [
         "extract-duplicates",
         "the extractor refuses duplicate timestamps with its own message",
         "extract/loader.py",
-        "        if duplicates:\n",
-        "        if False:\n",
+        "    if duplicates:\n",
+        "    if False:\n",
         ("tests/test_extract.py::test_a_malformed_body_is_exit_1_and_staging_unchanged",),
     ),
     Break(

@@ -85,12 +85,13 @@ def alvo_from_env() -> AlvoResource:
 class PipelineDbtResource(DbtCliResource):
     """dagster-dbt's CLI resource without two start-up costs this project does not use.
 
-    Before each run it asks the dbt executable for its version (`dbt --version`: 2.5-3 s
-    here, dbt imports everything) and builds an in-process dbt adapter, which serves only
-    to fetch column metadata and row counts, which these assets do not ask for (about 1.5 s).
-    The version of the dbt-core installed with it (pinned in requirements.txt) is the
-    executable's version; without an adapter dagster-dbt streams the same events. One
-    partition through `dagster asset materialize`: 11.6 s before, 9.4 s after (bench).
+    Before each run it asks the dbt executable for its version (`dbt --version`, which
+    imports all of dbt) and builds an in-process dbt adapter, which serves only to fetch
+    column metadata and row counts, which these assets do not ask for. The version of the
+    dbt-core installed with it (pinned in requirements/pipeline.txt) is the executable's
+    version; without an adapter dagster-dbt streams the same events. What it saves per run
+    is measured in bench/results.md; tests/fast/test_dagster_internals.py fails clearly if
+    the pinned dagster-dbt no longer has these two members.
     """
 
     @cached_property

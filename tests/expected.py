@@ -7,7 +7,7 @@ from __future__ import annotations
 import math
 import statistics
 from collections import defaultdict
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from pipeline_constants import BUCKET, BUCKETS_PER_DAY
 
@@ -59,6 +59,20 @@ def alvo_statistics(stack, day):
             (start, end),
         ).fetchall()
     return {(ts, name): value for ts, name, value in rows}
+
+
+def data_rows(stack, first, last=None):
+    """`data`'s rows (timestamp, signal_id, value) of the days first..last (dates or
+    'YYYY-MM-DD'; last defaults to first), in key order: to compare a day before and after."""
+    first = date.fromisoformat(first) if isinstance(first, str) else first
+    last = first if last is None else date.fromisoformat(last) if isinstance(last, str) else last
+    start, _ = day_bounds(first.isoformat())
+    _, end = day_bounds(last.isoformat())
+    with stack.alvo() as conn:
+        return conn.execute(
+            "select timestamp, signal_id, value from data where timestamp >= %s and timestamp < %s order by 1, 2",
+            (start, end),
+        ).fetchall()
 
 
 def assert_matches(actual, expected):

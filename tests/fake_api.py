@@ -37,6 +37,8 @@ class Scenario:
         self.on_data_request = on_data_request
 
 
+# Long because it holds a class: the request handler bound to one scenario (http.server
+# wants a class, not an instance).
 def _handler(scenario: Scenario):
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"

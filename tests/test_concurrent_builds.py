@@ -9,7 +9,7 @@ from __future__ import annotations
 import subprocess
 import threading
 import time
-from datetime import date, timedelta
+from datetime import date
 
 import psycopg
 import pytest
@@ -17,7 +17,15 @@ import pytest
 from devstack.config import REPO_ROOT
 from pipeline_constants import LOCK_NAMESPACES, day_key
 
-from .expected import DAY_OF_SIGNALS, VARIABLES, alvo_statistics, assert_matches, expected_statistics, fonte_samples
+from .expected import (
+    DAY_OF_SIGNALS,
+    VARIABLES,
+    alvo_statistics,
+    assert_matches,
+    data_rows,
+    expected_statistics,
+    fonte_samples,
+)
 
 # The advisory-lock keys of macros/build_locks.sql: relations namespace, days namespace, and
 # the relation key of `data`.
@@ -52,14 +60,6 @@ def finish(builds: list[subprocess.Popen]) -> list[str]:
     for build, output in zip(builds, outputs, strict=True):
         assert build.returncode == 0, output[-4000:]
     return outputs
-
-
-def data_rows(stack, first: date, last: date):
-    with stack.alvo() as conn:
-        return conn.execute(
-            "select timestamp, signal_id, value from data where timestamp >= %s and timestamp < %s order by 1, 2",
-            (first, last + timedelta(days=1)),
-        ).fetchall()
 
 
 def assert_clean(stack, *days: str):

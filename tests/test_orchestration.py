@@ -34,7 +34,15 @@ from orchestration.resources import AlvoResource, FonteApiResource, dbt_from_env
 from orchestration.schedules import nightly_previous_day
 
 from .browser import browser_page, is_blank
-from .expected import DAY_OF_SIGNALS, VARIABLES, alvo_statistics, assert_matches, expected_statistics, fonte_samples
+from .expected import (
+    DAY_OF_SIGNALS,
+    VARIABLES,
+    alvo_statistics,
+    assert_matches,
+    data_rows,
+    expected_statistics,
+    fonte_samples,
+)
 
 DATA = AssetKey("data")
 
@@ -91,15 +99,6 @@ def checks(result) -> dict[str, tuple[bool, str]]:
 
 def assert_day_equals_python(stack, day: str) -> None:
     assert_matches(alvo_statistics(stack, day), expected_statistics(fonte_samples(stack, day)))
-
-
-def data_rows(stack, day: str):
-    start = datetime.fromisoformat(day).replace(tzinfo=UTC)
-    with stack.alvo() as conn:
-        return conn.execute(
-            "select timestamp, signal_id, value from data where timestamp >= %s and timestamp < %s order by 1, 2",
-            (start, start + timedelta(days=1)),
-        ).fetchall()
 
 
 def dagster_cli(stack, *args: str, timeout: float = 300) -> subprocess.CompletedProcess:

@@ -77,6 +77,8 @@ def choose_format(explicit: OutputFormat | None, accept: str | None) -> OutputFo
         },
     },
 )
+# Longer than our functions usually are only by its parameters: FastAPI builds the OpenAPI
+# schema (descriptions, examples) from their declarations, so they stay here, in one place.
 async def get_data(
     request: Request,
     pool: PoolDep,
