@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
+import os
+import shutil
+import subprocess
+
 import psycopg
 import pytest
 from psycopg.conninfo import conninfo_to_dict
+
+from devstack import pgcluster
+from devstack.config import REPO_ROOT
+from devstack.ports import reserve_port
 
 from .expected import BUCKETS_PER_DAY
 
@@ -107,3 +115,74 @@ def test_alvo_reader_cannot_write(marts_built, statement):
 def test_alvo_reader_cannot_read_staging(marts_built, relation):
     with alvo_reader(marts_built) as conn, pytest.raises(psycopg.errors.InsufficientPrivilege):
         conn.execute(f"select count(*) from {relation}")
+
+
+@pytest.fixture(scope="module")
+def fresh_cluster(server_home):
+    """An empty PostgreSQL server, as a postgres container's is before its init scripts."""
+    cluster = pgcluster.Cluster("init", server_home("init") / "pg", reserve_port())
+    pgcluster.initialise(cluster)
+    pgcluster.start(cluster)
+    pgcluster.wait_until_accepting(cluster)
+    yield cluster
+    pgcluster.stop(cluster)
+
+
+def run_init_script(cluster, script: str, superuser: str, database: str) -> None:
+    """What the postgres image does with /docker-entrypoint-initdb.d: its superuser and
+    database exist, the script runs with psql over the socket; the grants file is where
+    docker-compose.yml mounts it, here the repository's."""
+    text = (REPO_ROOT / "docker" / script).read_text()
+    text = text.replace("/windpipe/read_only_role.sql", str(REPO_ROOT / "grants" / "read_only_role.sql"))
+    env = {
+        **os.environ,
+        "POSTGRES_USER": superuser,
+        "POSTGRES_DB": database,
+        "PGHOST": str(cluster.socket_dir),
+        "PGPORT": str(cluster.port),
+    }
+    result = subprocess.run(["sh", "-c", text], env=env, capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stderr
+
+
+@pytest.mark.skipif(
+    shutil.which("psql") is None, reason="the init scripts run psql (apt-get install postgresql-client)"
+)
+def test_the_containers_init_scripts_give_each_reader_select_only(fresh_cluster):
+    with pgcluster.admin_connect(fresh_cluster) as conn:
+        conn.execute("create database fonte")
+        conn.execute("create role alvo superuser login password 'alvo'")  # the alvo image's POSTGRES_USER
+        conn.execute("create database alvo owner alvo")
+    run_init_script(fresh_cluster, "fonte-init.sh", "postgres", "fonte")
+    run_init_script(fresh_cluster, "alvo-init.sh", "alvo", "alvo")
+
+    def tcp(user: str, password: str, dbname: str) -> psycopg.Connection:
+        return psycopg.connect(
+            host=fresh_cluster.host,
+            port=fresh_cluster.port,
+            user=user,
+            password=password,
+            dbname=dbname,
+            autocommit=True,
+        )
+
+    with tcp("fonte_owner", "fonte_owner", "fonte") as owner:
+        owner.execute("create table data (x int)")  # after the init: the default privilege applies
+    with tcp("alvo", "alvo", "alvo") as alvo:
+        alvo.execute("create table signal (x int)")
+        alvo.execute("create schema raw")
+        alvo.execute("create table raw.fonte_data (x int)")
+    for user, dbname, readable, hidden in [
+        ("fonte", "fonte", "data", None),
+        ("alvo_reader", "alvo", "signal", "raw.fonte_data"),
+    ]:
+        with tcp(user, user, dbname) as reader:
+            assert reader.execute(f"select count(*) from {readable}").fetchone() == (0,)
+            reader.execute("set default_transaction_read_only = off")
+            with pytest.raises(psycopg.errors.InsufficientPrivilege):
+                reader.execute(f"insert into {readable} values (1)")
+            with pytest.raises(psycopg.errors.InsufficientPrivilege):
+                reader.execute("create table intruder (x int)")
+            if hidden:
+                with pytest.raises(psycopg.errors.InsufficientPrivilege):
+                    reader.execute(f"select * from {hidden}")
