@@ -14,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
-from pydantic import PositiveFloat, PositiveInt, ValidationError, field_validator, model_validator
+from pydantic import NonNegativeFloat, PositiveFloat, PositiveInt, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ENV_PREFIX = "FONTE_"
@@ -70,6 +70,9 @@ class Settings(BaseSettings):
     api_token: str | None = None
     # A /data stream whose client reads nothing for this long is ended.
     stream_stall_seconds: PositiveFloat = 30.0
+    # A /data stream whose client takes less than this many bytes per second, over a window
+    # of stream_stall_seconds, is ended too (0: no minimum). 32 KiB/s is a 256 kbit/s link.
+    stream_min_bytes_per_second: NonNegativeFloat = 32 * 1024
     # How long a /data request waits for a stream slot before a 503.
     stream_slot_wait_seconds: PositiveFloat = 5.0
 

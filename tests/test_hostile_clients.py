@@ -121,3 +121,33 @@ def test_a_slow_reader_that_keeps_reading_is_not_cut_off(one_second_api):
             if i < 3:
                 time.sleep(STALL_SECONDS / 2)
     assert lines == 6 * 3600 + 1  # every row and the header
+
+
+def test_a_reader_slower_than_the_minimum_rate_is_cut_off(one_second_api, tmp_path):
+    """A client that keeps reading at about 200 kB/s never stalls (the socket frees room
+    often enough); with a minimum rate of 1 MB/s its stream is ended after a window, not
+    served for the three minutes its 35 MB would take."""
+    api, _ = one_second_api
+    stall = 10
+    env = {
+        **api.env,
+        "FONTE_SEED_ON_STARTUP": "0",
+        "FONTE_STREAM_STALL_SECONDS": str(stall),
+        "FONTE_STREAM_MIN_BYTES_PER_SECOND": "1000000",
+    }
+    with ApiProcess(env, tmp_path / "api.log") as strict:
+        parts = urlsplit(strict.url)
+        client = socket.create_connection((parts.hostname, parts.port), timeout=30)
+        client.sendall(f"GET /data?{WHOLE_PERIOD} HTTP/1.1\r\nHost: {parts.hostname}\r\n\r\n".encode())
+        started, taken, cut_after = time.monotonic(), 0, None
+        while chunk := client.recv(64 * 1024):
+            taken += len(chunk)
+            time.sleep(len(chunk) / 200_000)
+            if cut_after is None and "FONTE_STREAM_MIN_BYTES_PER_SECOND" in strict.log():
+                cut_after = time.monotonic() - started
+        client.close()
+    assert cut_after is not None, "the stream was never cut off for its rate"
+    assert cut_after < 3 * stall
+    assert "it read nothing" not in strict.log()  # cut for its rate, not as a stalled reader
+    assert "under FONTE_STREAM_MIN_BYTES_PER_SECOND (1,000,000); its query is cancelled" in strict.log()
+    assert taken < 30_000_000  # the rest of the 35 MB was never sent

@@ -135,5 +135,9 @@ async def get_data(
     settings = request.app.state.settings
     client = f"{request.client.host}:{request.client.port}" if request.client else "a client"
     return GuardedStreamingResponse(
-        guard, stall_seconds=settings.stream_stall_seconds, client=client, media_type=MEDIA_TYPES[fmt]
+        guard,
+        stall_seconds=settings.stream_stall_seconds,
+        min_bytes_per_second=settings.stream_min_bytes_per_second,
+        client=client,
+        media_type=MEDIA_TYPES[fmt],
     )

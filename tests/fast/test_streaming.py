@@ -13,6 +13,7 @@ import pytest
 from fonte_api.errors import StreamSlotsBusy
 from fonte_api.routes.data import choose_format
 from fonte_api.streaming import BodyStream, GuardedStreamingResponse, OutputFormat, StreamSlots, build_copy
+from fonte_api.streaming.response import ReadRate
 
 
 def sql_text(fmt: OutputFormat, columns: list[str]) -> str:
@@ -124,7 +125,9 @@ def test_a_client_that_stops_reading_ends_the_stream_and_frees_the_slot(caplog):
         slots = StreamSlots(1, wait_seconds=1)
         guard = await slots.acquire()
         guard.body = BodyStream(batches(), OutputFormat.ndjson)
-        response = GuardedStreamingResponse(guard, stall_seconds=0.3, client="127.0.0.1:1", media_type="text/plain")
+        response = GuardedStreamingResponse(
+            guard, stall_seconds=0.3, min_bytes_per_second=0, client="127.0.0.1:1", media_type="text/plain"
+        )
         sent = []
 
         async def send(message):
@@ -143,3 +146,47 @@ def test_a_client_that_stops_reading_ends_the_stream_and_frees_the_slot(caplog):
     asyncio.run(scenario())
     assert closed, "the query behind the stream was not closed"
     assert "it read nothing for 0.3 s (FONTE_STREAM_STALL_SECONDS)" in caplog.text
+
+
+def test_a_window_under_the_minimum_rate_ends_the_stream_and_one_at_it_does_not():
+    rate = ReadRate(minimum=1000, window=10)
+    rate.took(1, 9.9)  # a window not yet over is not judged, however slow
+    rate.took(9_999, 0.1)  # exactly 1000 bytes/s over the window: kept, a new window starts
+    with pytest.raises(Exception, match=r"it read 999 bytes/s over 10 s, under FONTE_STREAM_MIN_BYTES_PER_SECOND"):
+        rate.took(9_990, 10)
+    # Only the time spent waiting for the client counts (the caller measures its sends), so
+    # a fast client behind a slow query is never judged, however long the stream lasts.
+    fast = ReadRate(minimum=1000, window=10)
+    for _ in range(1000):
+        fast.took(64 * 1024, 0.001)
+    ReadRate(minimum=0, window=10).took(0, 1e6)  # no minimum: never ends
+
+
+def test_a_client_that_reads_a_trickle_ends_the_stream_and_frees_the_slot(caplog):
+    """Every send completes (no stall), but the client takes 3 bytes per 0.05 s."""
+
+    def batches():
+        while True:
+            yield b"{}\n"
+
+    async def scenario():
+        slots = StreamSlots(1, wait_seconds=1)
+        guard = await slots.acquire()
+        guard.body = BodyStream(batches(), OutputFormat.ndjson)
+        response = GuardedStreamingResponse(
+            guard, stall_seconds=0.5, min_bytes_per_second=1000, client="127.0.0.1:1", media_type="text/plain"
+        )
+
+        async def send(message):
+            await asyncio.sleep(0.05)
+
+        async def receive():
+            await asyncio.Event().wait()
+
+        started = time.monotonic()
+        await asyncio.wait_for(response({"type": "http", "asgi": {"spec_version": "2.3"}}, receive, send), 5)
+        assert 0.5 <= time.monotonic() - started < 2
+        assert slots.in_use == 0
+
+    asyncio.run(scenario())
+    assert "under FONTE_STREAM_MIN_BYTES_PER_SECOND (1,000); its query is cancelled" in caplog.text
