@@ -44,10 +44,6 @@ class AlvoSettings:
     password: str = "alvo"
     dbname: str = "alvo"
 
-    @classmethod
-    def from_env(cls, environ: Mapping[str, str] | None = None) -> AlvoSettings:
-        return PipelineSettings.load(environ).alvo()
-
     def connect_kwargs(self) -> dict:
         """Keyword arguments for `psycopg.connect`."""
         return {
@@ -70,11 +66,6 @@ class AlvoSettings:
         """The variables that make every tool (and dbt's profiles.yml) use these settings."""
         return {PipelineSettings.variable(f"alvo_{ALVO_FIELDS[key]}"): str(value) for key, value in vars(self).items()}
 
-    def as_reader(self, environ: Mapping[str, str] | None = None) -> AlvoSettings:
-        """The same server as Alvo's read-only role (SELECT on `signal` and `data` only)."""
-        settings = PipelineSettings.load(environ)
-        return replace(self, user=settings.alvo_reader_user, password=settings.alvo_reader_password)
-
 
 # AlvoSettings' fields and their PipelineSettings names (`alvo_<name>`: ALVO_DB for dbname).
 ALVO_FIELDS = {field.name: "db" if field.name == "dbname" else field.name for field in fields(AlvoSettings)}
@@ -86,10 +77,6 @@ class ApiSettings:
 
     url: str = "http://127.0.0.1:8000"
     token: str | None = None
-
-    @classmethod
-    def from_env(cls, environ: Mapping[str, str] | None = None) -> ApiSettings:
-        return PipelineSettings.load(environ).api()
 
 
 class PipelineSettings(BaseSettings):
@@ -178,16 +165,3 @@ DEFAULT_READER = replace(
     user=PipelineSettings.default("alvo_reader_user"),
     password=PipelineSettings.default("alvo_reader_password"),
 )
-
-
-def first_day(environ: Mapping[str, str] | None = None) -> date:
-    return PipelineSettings.load(environ).windpipe_first_day
-
-
-def power_curve_file(environ: Mapping[str, str] | None = None) -> Path:
-    return PipelineSettings.load(environ).reference_power_curve
-
-
-def reports_dir(environ: Mapping[str, str] | None = None) -> Path:
-    """Where the report's files go: REPORTS_DIR, by default reports/ in the repository."""
-    return PipelineSettings.load(environ).reports_folder()

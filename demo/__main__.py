@@ -20,7 +20,7 @@ from devstack.config import REPO_ROOT, VENV_BIN, load_config
 from extract.days import utc_midnight
 from fonte_api.models import VARIABLES
 from pipeline_constants import BUCKETS_PER_DAY
-from pipeline_settings import AlvoSettings, ApiSettings, reports_dir
+from pipeline_settings import AlvoSettings, ApiSettings, PipelineSettings
 from report.read import STATS, read_statistics
 
 
@@ -102,7 +102,7 @@ def main(day: str) -> None:
     show_statistics(config.alvo_settings, the_day)
     _step(f"5. The report of {day}: python -m report {day}")
     _run([sys.executable, "-m", "report", day], REPO_ROOT, env)
-    html = reports_dir() / f"{day}.html"
+    html = PipelineSettings.load().reports_folder() / f"{day}.html"
     click.echo(f"\nOpen the report (it needs no network): {html}  (or file://{html})")
     click.echo("The stack is still running (make status). Stop it with: make down")
 

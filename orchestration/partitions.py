@@ -6,10 +6,10 @@ from datetime import date, timedelta
 
 from dagster import AssetExecutionContext, BackfillPolicy, DailyPartitionsDefinition
 
-from pipeline_settings import first_day
+from pipeline_settings import PipelineSettings
 
 # From the first day of Fonte's history (WINDPIPE_FIRST_DAY); a partition is one UTC day.
-FIRST_DAY = first_day()
+FIRST_DAY = PipelineSettings.load().windpipe_first_day
 DAILY = DailyPartitionsDefinition(start_date=FIRST_DAY.isoformat(), timezone="UTC")
 # A backfill of a range is one run: one extraction and one `dbt build` for the whole range.
 ONE_RUN_PER_BACKFILL = BackfillPolicy.single_run()

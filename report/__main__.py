@@ -49,7 +49,7 @@ def main(day, last_day, out_dir) -> None:
     if variables.note:
         click.echo(f"note: {variables.note}", err=True)
     try:
-        data = read_days(reader, pipeline, day, last_day, variables)
+        data = read_days(reader, pipeline, day, last_day, variables, settings.reference_power_curve)
     except ReportError as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(1)

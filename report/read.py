@@ -20,7 +20,7 @@ import psycopg
 from extract.days import day_windows, utc_midnight
 from extract.errors import first_line
 from pipeline_constants import BUCKET, BUCKET_ORIGIN
-from pipeline_settings import CONNECT_TIMEOUT_SECONDS, AlvoSettings, power_curve_file
+from pipeline_settings import CONNECT_TIMEOUT_SECONDS, AlvoSettings
 
 from .variables import Variables
 
@@ -123,11 +123,12 @@ def read_day(reader: AlvoSettings, pipeline: AlvoSettings, day: date, variables:
 
 
 def read_days(
-    reader: AlvoSettings, pipeline: AlvoSettings, first: date, last: date, variables: Variables
+    reader: AlvoSettings, pipeline: AlvoSettings, first: date, last: date, variables: Variables, curve_file: Path
 ) -> list[DayData]:
     """Every day from first to last, both included, read before anything is drawn: one day
-    missing from Alvo is a ReportError, and then no file is written."""
-    curve = read_reference_curve(power_curve_file())
+    missing from Alvo is a ReportError, and then no file is written. `curve_file`: the
+    reference power curve (REFERENCE_POWER_CURVE)."""
+    curve = read_reference_curve(curve_file)
     days = [read_day(reader, pipeline, window.day, variables) for window in day_windows(first, last)]
     for data in days:
         data.reference_curve = curve

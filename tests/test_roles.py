@@ -13,6 +13,7 @@ from psycopg.conninfo import conninfo_to_dict
 from devstack import pgcluster
 from devstack.config import REPO_ROOT
 from devstack.ports import reserve_port
+from pipeline_settings import PipelineSettings
 
 from .expected import BUCKETS_PER_DAY
 
@@ -80,7 +81,7 @@ def marts_built(pipeline_stack):
 
 
 def alvo_reader(stack) -> psycopg.Connection:
-    reader = stack.alvo_settings.as_reader(stack.process_env())
+    reader = PipelineSettings.load(stack.process_env()).alvo_reader()
     assert reader.user == "alvo_reader"
     return psycopg.connect(**reader.connect_kwargs(), autocommit=True)
 

@@ -7,7 +7,7 @@ import base64
 
 from dagster import AssetExecutionContext, AssetKey, Failure, MaterializeResult, MetadataValue, asset
 
-from pipeline_settings import reports_dir
+from pipeline_settings import PipelineSettings
 from report.page import render_png, write_report
 from report.read import ReportError, read_days
 from report.variables import from_api
@@ -34,12 +34,15 @@ def report(context: AssetExecutionContext, alvo: AlvoResource, fonte_api: FonteA
     if variables.note:
         context.log.warning(variables.note)
     try:
-        every_day = read_days(alvo.reader_settings(), alvo.settings(), first, last, variables)
+        settings = PipelineSettings.load()
+        every_day = read_days(
+            alvo.reader_settings(), alvo.settings(), first, last, variables, settings.reference_power_curve
+        )
     except ReportError as exc:
         raise Failure(description=f"report of {first}..{last} failed: {exc}") from None
     written = []
     for data in every_day:
-        html_path, png_path = write_report(data, reports_dir())
+        html_path, png_path = write_report(data, settings.reports_folder())
         written += [html_path, png_path]
         context.log.info(f"{data.day}: {html_path} and {png_path}")
     preview = base64.b64encode(render_png(every_day[0], scale=0.35)).decode()

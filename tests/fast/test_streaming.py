@@ -111,6 +111,14 @@ def test_slots_are_counted_and_a_request_waits_at_most_the_bounded_time():
     asyncio.run(scenario())
 
 
+async def guarded_response(batches, **limits) -> tuple[StreamSlots, GuardedStreamingResponse]:
+    """The /data response over `batches`, holding the only slot of its StreamSlots."""
+    slots = StreamSlots(1, wait_seconds=1)
+    guard = await slots.acquire()
+    guard.body = BodyStream(batches, OutputFormat.ndjson)
+    return slots, GuardedStreamingResponse(guard, client="127.0.0.1:1", media_type="text/plain", **limits)
+
+
 def test_a_client_that_stops_reading_ends_the_stream_and_frees_the_slot(caplog):
     closed = []
 
@@ -122,12 +130,7 @@ def test_a_client_that_stops_reading_ends_the_stream_and_frees_the_slot(caplog):
             closed.append(datetime.now(UTC))
 
     async def scenario():
-        slots = StreamSlots(1, wait_seconds=1)
-        guard = await slots.acquire()
-        guard.body = BodyStream(batches(), OutputFormat.ndjson)
-        response = GuardedStreamingResponse(
-            guard, stall_seconds=0.3, min_bytes_per_second=0, client="127.0.0.1:1", media_type="text/plain"
-        )
+        slots, response = await guarded_response(batches(), stall_seconds=0.3, min_bytes_per_second=0)
         sent = []
 
         async def send(message):
@@ -170,12 +173,7 @@ def test_a_client_that_reads_a_trickle_ends_the_stream_and_frees_the_slot(caplog
             yield b"{}\n"
 
     async def scenario():
-        slots = StreamSlots(1, wait_seconds=1)
-        guard = await slots.acquire()
-        guard.body = BodyStream(batches(), OutputFormat.ndjson)
-        response = GuardedStreamingResponse(
-            guard, stall_seconds=0.5, min_bytes_per_second=1000, client="127.0.0.1:1", media_type="text/plain"
-        )
+        slots, response = await guarded_response(batches(), stall_seconds=0.5, min_bytes_per_second=1000)
 
         async def send(message):
             await asyncio.sleep(0.05)
