@@ -31,7 +31,7 @@ from fonte_api.settings import GeneratorSettings
 
 from .limit import measure_limit
 from .measure import dbt_vars, run
-from .orchestration import Orchestration, lock_row, orchestration_rows, unit_test_row
+from .orchestration import Orchestration, days_by_environment_row, lock_row, orchestration_rows, unit_test_row
 
 RESULTS = REPO_ROOT / "bench" / "results.md"
 COLUMNS = ["wind_speed", "power"]
@@ -237,16 +237,21 @@ EXTRA_HEADERS = {
         "| build | dbt build s | lock statements | share |",
         "| --- | ---: | ---: | ---: |",
     ],
+    "A new day's build, the day in --vars or in WINDPIPE_DAYS (seconds, median (min–max) of 3 runs):": [
+        "| build | --vars s | WINDPIPE_DAYS s | saving s |",
+        "| --- | ---: | ---: | ---: |",
+    ],
 }
 
 
 def measure_extras(bench: Bench, home: Path, only: tuple[str, ...]) -> dict[str, list[str]]:
-    """Dagster, unit tests and locks, on the default Fonte data."""
+    """Dagster, unit tests, locks and days by environment, on the default Fonte data."""
     titles = list(EXTRA_HEADERS)
     wanted = {
         titles[0]: not only or any(o in "dagster" for o in only),
         titles[1]: not only or any(o in "unit tests" for o in only),
         titles[2]: not only or any(o in "locks" for o in only),
+        titles[3]: not only or any(o in "days by environment" for o in only),
     }
     extras: dict[str, list[str]] = {title: [] for title in titles}
     if not any(wanted.values()):
@@ -262,6 +267,9 @@ def measure_extras(bench: Bench, home: Path, only: tuple[str, ...]) -> dict[str,
     if wanted[titles[2]]:
         click.echo("[locks] their statements in a day's build ...")
         extras[titles[2]] = [lock_row(orchestration)]
+    if wanted[titles[3]]:
+        click.echo("[days by environment] a new day's build by --vars and by WINDPIPE_DAYS ...")
+        extras[titles[3]] = [days_by_environment_row(orchestration)]
     return extras
 
 
@@ -269,7 +277,7 @@ def measure_extras(bench: Bench, home: Path, only: tuple[str, ...]) -> dict[str,
 @click.option(
     "--only",
     multiple=True,
-    help="Run only workloads whose name contains this text (also: dagster, unit tests, locks).",
+    help="Run only workloads whose name contains this text (also: dagster, unit tests, locks, days by environment).",
 )
 @click.option("--no-save", is_flag=True, help="Print the table without appending it to bench/results.md.")
 def main(only, no_save):

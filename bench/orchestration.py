@@ -5,7 +5,9 @@
   run (each new day is a new `--vars`, which makes dbt parse the project again);
 - a 10-day backfill in one run (`--partition-range`) against the pair for the same range;
 - the dbt unit tests that production builds skip: a day's build with and without them;
-- the build locks: the time of their own statements in a day's build, from dbt's log.
+- the build locks: the time of their own statements in a day's build, from dbt's log;
+- a new day's build with the day in --vars (a full parse) against the same day in
+  WINDPIPE_DAYS (the partial parse kept).
 
 Medians of several runs, all in this run of the bench.
 """
@@ -141,5 +143,24 @@ def lock_row(o: Orchestration) -> str:
         locks.append(seconds)
     share = statistics.median(locks) / statistics.median(builds)
     row = f"| one day | {_median(builds)} | {statistics.median(locks) * 1000:.1f} ms | {share:.3%} |"
+    click.echo(row)
+    return row
+
+
+def days_by_environment_row(o: Orchestration) -> str:
+    """A new day's build each time, after a build of another day given the same way: by
+    --vars (dbt parses the whole project again) and by WINDPIPE_DAYS (it does not), in turns."""
+    by_vars, by_env = [], []
+    o.dbt("build", "--vars", f"day: {FIRST}")
+    env_build = [str(VENV_BIN / "dbt"), "build"]
+    env_target = {"DBT_TARGET_PATH": o.env["DBT_TARGET_PATH"] + "-days"}
+    run(env_build, env={**o.env, **env_target, "WINDPIPE_DAYS": f"day: {FIRST}"}, cwd=o.dbt_project)
+    for i in range(1, RUNS + 1):
+        day = FIRST + timedelta(days=i)
+        by_vars.append(o.dbt("build", "--vars", f"day: {day}").seconds)
+        env = {**o.env, **env_target, "WINDPIPE_DAYS": f"day: {day}"}
+        by_env.append(run(env_build, env=env, cwd=o.dbt_project).seconds)
+    saving = statistics.median(by_vars) - statistics.median(by_env)
+    row = f"| a new day | {_median(by_vars)} | {_median(by_env)} | {saving:.2f} |"
     click.echo(row)
     return row

@@ -36,22 +36,23 @@ RELATIONS, DAYS, DATA = LOCK_NAMESPACES["build_relations"], LOCK_NAMESPACES["bui
 def staged(pipeline_stack):
     result = pipeline_stack.extract("2024-05-21", "--to", "2024-05-24", "--columns", *VARIABLES)
     assert result.returncode == 0, result.stderr
-    first = pipeline_stack.dbt("build", "--vars", "day: 2024-05-22")  # creates the tables
+    first = pipeline_stack.build("day: 2024-05-22")  # creates the tables
     assert first.returncode == 0, first.stdout[-3000:]
     return pipeline_stack
 
 
-def start_builds(stack, *var_sets: str) -> list[subprocess.Popen]:
+def start_builds(stack, *day_sets: str) -> list[subprocess.Popen]:
+    """One `dbt build` per set of days (as Stack.build gives them), all at once."""
     return [
         subprocess.Popen(
-            stack.dbt_command("build", "--vars", variables),
+            stack.dbt_command("build"),
             cwd=REPO_ROOT / "dbt_project",
-            env=stack.process_env(**stack.dbt_env),
+            env=stack.process_env(**stack.dbt_env, WINDPIPE_DAYS=days),
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             text=True,
         )
-        for variables in var_sets
+        for days in day_sets
     ]
 
 
@@ -127,7 +128,7 @@ def test_a_build_that_cannot_get_the_lock_fails_clearly_and_changes_nothing(stag
         holder.execute("select pg_advisory_xact_lock_shared(%s, %s)", (RELATIONS, DATA))
         holder.execute("select pg_advisory_xact_lock(%s, %s)", (DAYS, day_key(day)))
         started = time.monotonic()
-        result = staged.dbt("build", "--vars", f"day: {day}", DBT_LOCK_WAIT_SECONDS="2")
+        result = staged.build(f"day: {day}", DBT_LOCK_WAIT_SECONDS="2")
         waited = time.monotonic() - started
     assert result.returncode != 0
     assert f"waiting for another dbt build (pid {holder_pid}" in result.stdout
@@ -141,6 +142,6 @@ def test_a_build_that_cannot_get_the_lock_fails_clearly_and_changes_nothing(stag
 
 
 def test_the_lock_wait_must_be_a_whole_number_of_seconds(staged):
-    result = staged.dbt("build", "--vars", "day: 2024-05-24", "--select", "data", DBT_LOCK_WAIT_SECONDS="soon")
+    result = staged.build("day: 2024-05-24", "--select", "data", DBT_LOCK_WAIT_SECONDS="soon")
     assert result.returncode != 0
     assert "DBT_LOCK_WAIT_SECONDS must be a whole number of seconds, not 'soon'" in result.stdout

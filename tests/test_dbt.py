@@ -20,8 +20,23 @@ from .expected import (
 )
 
 
-def build(stack, *args):
-    result = stack.dbt("build", *args)
+def build(stack, days, *args):
+    """`dbt build` of `days`, given as WINDPIPE_DAYS (keeps dbt's partial parse)."""
+    result = stack.build(days, *args)
+    assert result.returncode == 0, result.stdout[-4000:]
+    return result
+
+
+def with_vars(stack, *args):
+    """dbt with --vars (the README's command), in a target folder of its own: each new --vars
+    makes dbt parse the whole project again and would end the partial parse that the builds
+    by WINDPIPE_DAYS share."""
+    return stack.dbt(*args, DBT_TARGET_PATH=stack.dbt_env["DBT_TARGET_PATH"] + "-vars")
+
+
+def build_with_vars(stack, days, *args):
+    """`dbt build --vars days`."""
+    result = with_vars(stack, "build", "--vars", days, *args)
     assert result.returncode == 0, result.stdout[-4000:]
     return result
 
@@ -30,7 +45,7 @@ def build(stack, *args):
 def day_built(pipeline_stack):
     extracted = pipeline_stack.extract("2024-05-23", "--columns", *VARIABLES)
     assert extracted.returncode == 0, extracted.stderr
-    build(pipeline_stack, "--vars", "day: 2024-05-23")
+    build_with_vars(pipeline_stack, "day: 2024-05-23")
     return pipeline_stack
 
 
@@ -63,11 +78,11 @@ def test_contract_constraints_are_in_the_database(day_built):
 
 def test_rerun_changes_nothing_and_a_second_day_leaves_the_first(day_built):
     first = alvo_statistics(day_built, "2024-05-23")
-    build(day_built, "--vars", "day: 2024-05-23")
+    build_with_vars(day_built, "day: 2024-05-23")
     assert alvo_statistics(day_built, "2024-05-23") == first
 
     assert day_built.extract("2024-05-24", "--columns", *VARIABLES).returncode == 0
-    build(day_built, "--vars", "day: '2024-05-24'")
+    build_with_vars(day_built, "day: '2024-05-24'")
     assert alvo_statistics(day_built, "2024-05-23") == first
     assert_matches(
         alvo_statistics(day_built, "2024-05-24"), expected_statistics(fonte_samples(day_built, "2024-05-24"))
@@ -77,7 +92,7 @@ def test_rerun_changes_nothing_and_a_second_day_leaves_the_first(day_built):
 def test_a_range_in_one_run_touches_only_its_days(day_built):
     assert day_built.extract("2024-05-28", "--to", "2024-05-29").returncode == 0
     first = alvo_statistics(day_built, "2024-05-23")
-    build(day_built, "--vars", "{start_day: 2024-05-28, end_day: 2024-05-29}")
+    build_with_vars(day_built, "{start_day: 2024-05-28, end_day: 2024-05-29}")
     assert alvo_statistics(day_built, "2024-05-23") == first
     for day in ("2024-05-28", "2024-05-29"):
         expected = expected_statistics(fonte_samples(day_built, day, ("wind_speed", "power")))
@@ -88,10 +103,10 @@ def test_a_days_window_is_half_open_and_leaves_the_next_days_first_bucket(day_bu
     """[D 00:00, D+1 00:00): the sample at D+1 00:00 belongs to the next day only; building D
     after D+1 must neither read it nor delete the next day's first bucket."""
     assert day_built.extract("2024-05-25", "--to", "2024-05-26", "--columns", *VARIABLES).returncode == 0
-    build(day_built, "--vars", "day: 2024-05-26")
+    build(day_built, "day: 2024-05-26")
     next_day = alvo_statistics(day_built, "2024-05-26")
     assert len(next_day) == DAY_OF_SIGNALS
-    build(day_built, "--vars", "day: 2024-05-25")
+    build(day_built, "day: 2024-05-25")
     assert alvo_statistics(day_built, "2024-05-26") == next_day
     assert_matches(
         alvo_statistics(day_built, "2024-05-25"), expected_statistics(fonte_samples(day_built, "2024-05-25"))
@@ -121,7 +136,7 @@ def gappy_day(day_built):
 def test_gaps_give_fewer_samples_and_no_empty_buckets(day_built, gappy_day):
     start = gappy_day
     assert day_built.extract("2024-05-27", "--columns", *VARIABLES).returncode == 0
-    build(day_built, "--vars", "day: 2024-05-27")
+    build(day_built, "day: 2024-05-27")
     actual = alvo_statistics(day_built, "2024-05-27")
     assert_matches(actual, expected_statistics(fonte_samples(day_built, "2024-05-27")))
     buckets = {ts for ts, _ in actual}
@@ -146,26 +161,59 @@ def test_nan_and_infinite_staged_values_are_dropped_not_averaged(day_built):
             conn.execute(
                 "update raw.fonte_data set value = %s::float8 where timestamp = %s and variable = 'power'", (value, ts)
             )
-    build(day_built, "--vars", f"day: {day}")
+    build(day_built, f"day: {day}")
     samples = [s for s in fonte_samples(day_built, day) if not (s[1] == "power" and s[0] in poisoned)]
     assert_matches(alvo_statistics(day_built, day), expected_statistics(samples))
 
 
 def test_a_requested_day_without_staged_samples_warns(day_built):
     # Fonte ends on 2024-05-29: 30 and 31 can never be staged.
-    result = build(day_built, "--vars", "{start_day: 2024-05-30, end_day: 2024-05-31}")
+    result = build(day_built, "{start_day: 2024-05-30, end_day: 2024-05-31}")
     assert "WARN 2 every_requested_day_is_staged" in result.stdout
-    clean = build(day_built, "--vars", "day: 2024-05-23")
+    clean = build(day_built, "day: 2024-05-23")
     assert "PASS every_requested_day_is_staged" in clean.stdout
 
 
 def test_bad_vars_fail_with_a_clear_message(day_built):
-    result = day_built.dbt("build", "--vars", "day: 23/05/2024", "--select", "data")
+    result = with_vars(day_built, "build", "--vars", "day: 23/05/2024", "--select", "data")
     assert result.returncode != 0
     assert "'23/05/2024' is not a day like 2024-05-23 (YYYY-MM-DD)" in result.stdout
-    result = day_built.dbt("build", "--vars", "{start_day: 2024-05-24, end_day: 2024-05-23}", "--select", "data")
+    result = with_vars(day_built, "build", "--vars", "{start_day: 2024-05-24, end_day: 2024-05-23}", "--select", "data")
     assert result.returncode != 0
     assert "end_day 2024-05-23 is before start_day 2024-05-24" in result.stdout
+
+
+def test_days_from_the_environment_keep_dbts_partial_parse(day_built):
+    """WINDPIPE_DAYS is read only while executing: with a new day, dbt parses no file again
+    (a variable read while parsing would make it parse the files that read it; a new --vars,
+    the control, makes it parse them all), and the new day is the one built. Days 2024-05-20
+    and 22 are never staged here, so their builds change nothing."""
+    build(day_built, "day: 2024-05-20", "--select", "data")
+    assert files_parsed_again(day_built, WINDPIPE_DAYS="day: 2024-05-22") == 0
+    build(day_built, "day: 2024-05-22", "--select", "data")
+    window = compiled_data_model(day_built)
+    assert "timestamptz '2024-05-22 00:00:00+00'" in window
+    assert "2024-05-20" not in window
+    with_vars(day_built, "parse", "--vars", "day: 2024-05-20")
+    assert files_parsed_again(day_built, "--vars", "day: 2024-05-22", target_suffix="-vars") > 0
+
+
+def files_parsed_again(stack, *args: str, target_suffix: str = "", **env: str) -> int:
+    """How many files `dbt parse` parsed again (not taken from its partial parse): its perf_info.json."""
+    target = stack.dbt_env["DBT_TARGET_PATH"] + target_suffix
+    result = stack.dbt("parse", *args, DBT_TARGET_PATH=target, **env)
+    assert result.returncode == 0, result.stdout[-3000:]
+    return json.loads((Path(target) / "perf_info.json").read_text())["parsed_path_count"]
+
+
+def compiled_data_model(stack) -> str:
+    return (Path(stack.dbt_env["DBT_TARGET_PATH"]) / "compiled/windpipe/models/marts/data.sql").read_text()
+
+
+def test_bad_days_in_the_environment_fail_with_a_clear_message(day_built):
+    result = day_built.build("days: 2024-05-23", "--select", "data")
+    assert result.returncode != 0
+    assert "WINDPIPE_DAYS='days: 2024-05-23' is not `day: YYYY-MM-DD`" in result.stdout, result.stdout[-2000:]
 
 
 def unit_test_results(stack) -> dict[str, str]:
@@ -175,9 +223,9 @@ def unit_test_results(stack) -> dict[str, str]:
 
 
 def test_unit_tests_run_in_development_not_in_production_builds(day_built):
-    build(day_built, "--vars", "day: 2024-05-23")
+    build(day_built, "day: 2024-05-23")
     assert unit_test_results(day_built) == {}
-    build(day_built, "--vars", "day: 2024-05-23", "--selector", "with_unit_tests")
+    build(day_built, "day: 2024-05-23", "--selector", "with_unit_tests")
     statuses = unit_test_results(day_built)
     assert len(statuses) == 7
     assert set(statuses.values()) == {"pass"}
@@ -185,11 +233,11 @@ def test_unit_tests_run_in_development_not_in_production_builds(day_built):
 
 def test_impossible_dates_are_one_line_errors(day_built):
     for value in ("'2023-02-29'", "'2024-13-01'"):
-        result = day_built.dbt("build", "--vars", f"day: {value}", "--select", "data")
+        result = day_built.build(f"day: {value}", "--select", "data")
         assert result.returncode != 0
         assert f"{value} is not a day like 2024-05-23 (YYYY-MM-DD)" in result.stdout, result.stdout[-2000:]
         assert "Traceback" not in result.stdout + result.stderr
-    leap_day = day_built.dbt("compile", "--vars", "day: '2024-02-29'", "--select", "data")
+    leap_day = day_built.dbt("compile", "--select", "data", WINDPIPE_DAYS="day: '2024-02-29'")
     assert leap_day.returncode == 0, leap_day.stdout[-2000:]
 
 
@@ -210,7 +258,8 @@ def test_no_vars_builds_every_staged_day(day_built):
         before = conn.execute("select timestamp, signal_id, value from data order by 1, 2").fetchall()
         built_days = {d for (d,) in conn.execute("select distinct timestamp::date from data")}
     assert datetime(2024, 5, 21).date() not in built_days
-    build(day_built)  # no vars: every staged day, the bulk path (foreign key suspended)
+    result = day_built.dbt("build")  # no vars: every staged day, the bulk path (foreign key suspended)
+    assert result.returncode == 0, result.stdout[-4000:]
     with day_built.alvo() as conn:
         conn.execute("set timezone = 'UTC'")
         after = conn.execute("select timestamp, signal_id, value from data order by 1, 2").fetchall()

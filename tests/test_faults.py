@@ -132,7 +132,7 @@ def test_dbt_build_while_the_extractor_reloads_the_same_day_equals_a_clean_run(p
     reloader = threading.Thread(target=reload_forever)
     reloader.start()
     try:
-        during = pipeline_stack.dbt("build", "--vars", f"day: {day}")
+        during = pipeline_stack.build(f"day: {day}")
     finally:
         stop.set()
         reloader.join()
@@ -141,7 +141,7 @@ def test_dbt_build_while_the_extractor_reloads_the_same_day_equals_a_clean_run(p
     assert set(reloads) == {0}
     concurrent_result = data_of_day(pipeline_stack, day)
 
-    clean = pipeline_stack.dbt("build", "--vars", f"day: {day}", "--select", "data")
+    clean = pipeline_stack.build(f"day: {day}", "--select", "data")
     assert clean.returncode == 0, clean.stdout[-3000:]
     assert concurrent_result == data_of_day(pipeline_stack, day)
     assert len(concurrent_result) == DAY_OF_SIGNALS

@@ -1,4 +1,5 @@
-{#- The days a run (re)computes, from --vars:
+{#- The days a run (re)computes, from --vars (or, for the pipeline's own callers, the
+    environment variable WINDPIPE_DAYS: see days_from_environment below):
       day: D                    -> [D 00:00Z, D+1 00:00Z)
       start_day: D1, end_day: D2 -> [D1 00:00Z, D2+1 00:00Z), both days included
       nothing                   -> none: every staged day
@@ -8,6 +9,10 @@
     {%- set day = var('day', none) -%}
     {%- set start_day = var('start_day', none) -%}
     {%- set end_day = var('end_day', none) -%}
+    {%- if day is none and start_day is none and end_day is none -%}
+        {%- set requested = days_from_environment() -%}
+        {%- set day, start_day, end_day = requested.get('day'), requested.get('start_day'), requested.get('end_day') -%}
+    {%- endif -%}
     {%- if day is not none and (start_day is not none or end_day is not none) -%}
         {{ exceptions.raise_compiler_error("use either the var `day` or `start_day`/`end_day`, not both") }}
     {%- endif -%}
@@ -33,6 +38,27 @@
         "last": last,
         "days": (last - first).days + 1,
     }) }}
+{%- endmacro %}
+
+{#- WINDPIPE_DAYS holds what --vars would: `day: D` or `{start_day: D1, end_day: D2}`.
+    dbt hashes every --vars into its partial-parse check, so each new day makes it parse the
+    whole project again (dbt-core issue 6323); a variable read only while executing, never
+    while parsing, is not recorded, so a new day keeps the partial parse. --vars win when
+    both are given (as unit tests' overrides must). -#}
+{% macro days_from_environment() -%}
+    {%- if not execute -%}
+        {{ return({}) }}
+    {%- endif -%}
+    {%- set text = env_var('WINDPIPE_DAYS', '') | trim -%}
+    {%- if not text -%}
+        {{ return({}) }}
+    {%- endif -%}
+    {%- set requested = fromyaml(text) -%}
+    {%- set known = ['day', 'start_day', 'end_day'] -%}
+    {%- if requested is not mapping or requested | reject('in', known) | list -%}
+        {{ exceptions.raise_compiler_error("WINDPIPE_DAYS='" ~ text ~ "' is not `day: YYYY-MM-DD` or `{start_day: YYYY-MM-DD, end_day: YYYY-MM-DD}`") }}
+    {%- endif -%}
+    {{ return(requested) }}
 {%- endmacro %}
 
 {#- YAML turns 2024-05-23 into a date and "2024-05-23" into a string: accept both, and
