@@ -16,7 +16,7 @@ from starlette.concurrency import run_in_threadpool
 
 from .db import LIBPQ_CONNECT_TIMEOUT_SECONDS, STREAM_SLOTS, open_pool
 from .errors import ErrorDetail, ErrorOut, StreamSlotsBusy
-from .routes import data, health, variables
+from .routes import data, health, turbines, variables
 from .security import require_token
 from .seeding import seed
 from .settings import Settings, load_settings
@@ -26,16 +26,20 @@ from .strict_query import refuse_undeclared_query
 log = logging.getLogger("fonte_api")
 
 
-def _fonte_is_empty(reader_url: str) -> bool:
+def _fonte_needs_seeding(reader_url: str) -> bool:
+    """No samples yet, or a Fonte from before the turbine table (its rows are kept)."""
     with psycopg.connect(reader_url, connect_timeout=LIBPQ_CONNECT_TIMEOUT_SECONDS) as conn:
-        exists = conn.execute("select to_regclass('public.data') is not null").fetchone()[0]
-        return not exists or not conn.execute("select exists (select 1 from data)").fetchone()[0]
+        data, turbine = conn.execute(
+            "select to_regclass('public.data') is not null, to_regclass('public.turbine') is not null"
+        ).fetchone()
+        return not (data and turbine) or not conn.execute("select exists (select 1 from data)").fetchone()[0]
 
 
 def seed_if_empty(settings: Settings) -> None:
     """A Fonte with no rows is filled with the default generated data, as the system this
-    API replaces did at startup (docs/contracts.md)."""
-    if not _fonte_is_empty(settings.db_url):
+    API replaces did at startup (docs/contracts.md); the turbine table is made and filled
+    whenever it is missing."""
+    if not _fonte_needs_seeding(settings.db_url):
         return
     result = seed(settings.owner_db_url, settings.db_url, settings.generator, replace=False)
     if not result.skipped:
@@ -113,5 +117,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     guarded = [Depends(require_token), Depends(refuse_undeclared_query)]
     app.include_router(health.router)
     app.include_router(variables.router, dependencies=guarded)
+    app.include_router(turbines.router, dependencies=guarded)
     app.include_router(data.router, dependencies=guarded)
     return app

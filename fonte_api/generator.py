@@ -38,11 +38,19 @@ TEMP_NOISE_STD, TEMP_NOISE_TAU = 0.8, 3600.0
 BLOCK_ROWS = 20_000
 
 
-def power_curve(wind_speed: np.ndarray) -> np.ndarray:
-    """Expected power (kW) for wind speeds (m/s), without noise."""
+def power_curve(
+    wind_speed: np.ndarray,
+    *,
+    cut_in: float = CUT_IN,
+    rated_speed: float = RATED_SPEED,
+    cut_out: float = CUT_OUT,
+    rated_power: float = RATED_POWER,
+) -> np.ndarray:
+    """Expected power (kW) for wind speeds (m/s), without noise: the generated turbine's
+    curve, or another turbine's from its parameters (Fonte's `turbine` table)."""
     v = np.asarray(wind_speed, dtype=float)
-    partial = RATED_POWER * (v**3 - CUT_IN**3) / (RATED_SPEED**3 - CUT_IN**3)
-    return np.where((v < CUT_IN) | (v >= CUT_OUT), 0.0, np.where(v >= RATED_SPEED, RATED_POWER, partial))
+    partial = rated_power * (v**3 - cut_in**3) / (rated_speed**3 - cut_in**3)
+    return np.where((v < cut_in) | (v >= cut_out), 0.0, np.where(v >= rated_speed, rated_power, partial))
 
 
 def _ou_path(start: float, phi: float, kicks: np.ndarray) -> np.ndarray:

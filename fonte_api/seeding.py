@@ -1,6 +1,6 @@
-"""Create Fonte's table and bulk-load generated rows with COPY.
+"""Create Fonte's tables, record the turbine, and bulk-load generated rows with COPY.
 
-Runs as the table's owner (FONTE_OWNER_DB_URL); afterwards the API's reader role is
+Runs as the tables' owner (FONTE_OWNER_DB_URL); afterwards the API's reader role is
 granted SELECT only.
 """
 
@@ -16,7 +16,7 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.schema import CreateTable
 
 from .generator import generate_blocks
-from .models import Data
+from .models import DEFAULT_TURBINE, Data, Turbine
 from .settings import GeneratorSettings
 
 
@@ -27,8 +27,23 @@ class SeedResult:
     skipped: bool
 
 
-def create_table_sql() -> str:
-    return str(CreateTable(Data.__table__, if_not_exists=True).compile(dialect=postgresql.dialect()))
+def create_table_sql(model: type = Data) -> str:
+    return str(CreateTable(model.__table__, if_not_exists=True).compile(dialect=postgresql.dialect()))
+
+
+def record_turbine(conn: psycopg.Connection, turbine: Turbine) -> None:
+    """Insert the turbine, or bring its row up to date: its metadata follow the code."""
+    values = turbine.model_dump()
+    columns = sql.SQL(", ").join(map(sql.Identifier, values))
+    updates = sql.SQL(", ").join(
+        sql.SQL("{0} = excluded.{0}").format(sql.Identifier(name)) for name in values if name != "id"
+    )
+    conn.execute(
+        sql.SQL("insert into turbine ({}) values ({}) on conflict (id) do update set {}").format(
+            columns, sql.SQL(", ").join(sql.Placeholder() * len(values)), updates
+        ),
+        list(values.values()),
+    )
 
 
 def _csv_chunks(settings: GeneratorSettings):
@@ -54,12 +69,14 @@ def seed(owner_url: str, reader_url: str | None, settings: GeneratorSettings, *,
     with psycopg.connect(owner_url) as conn:
         conn.execute("set local lock_timeout = '30s'")
         conn.execute(create_table_sql())
+        conn.execute(create_table_sql(Turbine))
         # Serialise concurrent seeders (an API restarting while `seed` runs).
-        conn.execute("lock table data in exclusive mode")
+        conn.execute("lock table data, turbine in exclusive mode")
         if reader_url:
             reader = conninfo_to_dict(reader_url).get("user")
             if reader:
-                conn.execute(sql.SQL("grant select on data to {}").format(sql.Identifier(reader)))
+                conn.execute(sql.SQL("grant select on data, turbine to {}").format(sql.Identifier(reader)))
+        record_turbine(conn, DEFAULT_TURBINE)
         has_rows = conn.execute("select exists (select 1 from data)").fetchone()[0]
         if has_rows and not replace:
             return SeedResult(rows=0, seconds=time.perf_counter() - started, skipped=True)

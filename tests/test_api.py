@@ -10,6 +10,8 @@ from datetime import datetime
 import pytest
 import requests
 
+from .api_process import ApiProcess
+
 DAY = {"start_timestamp": "2024-05-23T00:00:00", "end_timestamp": "2024-05-24T00:00:00"}
 
 
@@ -156,6 +158,52 @@ def test_health_and_variables(pipeline_stack):
         "last_timestamp": "2024-05-29T23:59:00+00:00",
         "rows": 14400,
     }
+
+
+def test_turbines_serve_the_generated_turbine_and_its_curve(pipeline_stack):
+    """The turbine whose samples Fonte holds, as seeded in its table, and its reference curve
+    checked against the cubic law written out here: 0 below cut-in (3 m/s) and from cut-out
+    (25 m/s), 2000 kW from rated speed (12 m/s), cubic in between."""
+    (turbine,) = get(pipeline_stack, "/turbines").json()["turbines"]
+    curve = {point["wind_speed"]: point["power"] for point in turbine.pop("power_curve")}
+    assert turbine == {
+        "id": "T01",
+        "name": "Turbine 1",
+        "plant": "Fonte demo plant",
+        "rated_power_kw": 2000.0,
+        "hub_height_m": 80.0,
+        "rotor_diameter_m": 90.0,
+        "cut_in_speed_ms": 3.0,
+        "rated_speed_ms": 12.0,
+        "cut_out_speed_ms": 25.0,
+    }
+    with pipeline_stack.fonte_owner() as conn:
+        assert conn.execute("select id, rated_power_kw from turbine").fetchall() == [("T01", 2000.0)]
+    assert len(curve) == 61
+    for speed, power in curve.items():
+        if speed < 3.0 or speed >= 25.0:
+            expected = 0.0
+        elif speed >= 12.0:
+            expected = 2000.0
+        else:
+            expected = 2000.0 * (speed**3 - 27.0) / (1728.0 - 27.0)
+        assert power == pytest.approx(expected, rel=1e-12), speed
+
+
+def test_an_api_starting_on_a_fonte_from_before_the_turbine_table_makes_it(pipeline_stack, tmp_path):
+    """A Fonte seeded before `/turbines` existed has samples and no turbine table: the API's
+    startup creates and fills it, and keeps the samples as they are."""
+    with pipeline_stack.fonte_owner() as conn:
+        before = conn.execute("select count(*), sum(power) from data").fetchone()
+        conn.execute("drop table turbine")
+    missing = get(pipeline_stack, "/turbines")  # the session's API, which does not seed again
+    assert missing.status_code == 503
+    assert "Fonte has no turbine table yet: run `python -m fonte_api seed`" in missing.json()["detail"]
+    with ApiProcess(pipeline_stack.process_env(FONTE_SEED_ON_STARTUP="1"), tmp_path / "api.log") as api:
+        turbines = requests.get(f"{api.url}/turbines", timeout=60).json()["turbines"]
+    assert [t["id"] for t in turbines] == ["T01"]
+    with pipeline_stack.fonte_owner() as conn:
+        assert conn.execute("select count(*), sum(power) from data").fetchone() == before
 
 
 def test_openapi_documents_every_parameter(pipeline_stack):

@@ -31,7 +31,7 @@ def fonte_before(pipeline_stack):
     assert fonte_fingerprint(pipeline_stack) == before
 
 
-ROUTES = ["GET /data", "GET /variables", "GET /health"]
+ROUTES = ["GET /data", "GET /variables", "GET /turbines", "GET /health"]
 
 
 @pytest.mark.parametrize(
@@ -41,9 +41,10 @@ ROUTES = ["GET /data", "GET /variables", "GET /health"]
         ("GET /data", GenerationMode.POSITIVE),
         ("GET /data", GenerationMode.NEGATIVE),
         ("GET /variables", GenerationMode.POSITIVE),
+        ("GET /turbines", GenerationMode.POSITIVE),
         ("GET /health", GenerationMode.POSITIVE),
     ],
-    ids=["data-valid", "data-invalid", "variables", "health"],
+    ids=["data-valid", "data-invalid", "variables", "turbines", "health"],
 )
 def test_no_5xx_and_responses_match_the_schema(api_with_token, fonte_before, route, mode):
     # schemathesis' pytest plugin (from_fixture) does not run on pytest 9, so the

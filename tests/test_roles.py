@@ -26,6 +26,7 @@ from .expected import BUCKETS_PER_DAY
         "delete from data",
         "truncate data",
         "drop table data",
+        "update turbine set rated_power_kw = 0",
         "create table intruder (x int)",
     ],
 )

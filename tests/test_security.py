@@ -30,7 +30,7 @@ def assert_refused(response: requests.Response) -> None:
     assert "timestamp" not in response.text
 
 
-@pytest.mark.parametrize("path", ["/data", "/variables"])
+@pytest.mark.parametrize("path", ["/data", "/variables", "/turbines"])
 def test_without_the_token_every_route_but_health_is_refused(api_with_token, path):
     assert_refused(requests.get(f"{api_with_token.url}{path}", params=DAY, timeout=10))
     assert requests.get(f"{api_with_token.url}/health", timeout=10).status_code == 200

@@ -53,8 +53,9 @@ def test_a_repeated_unknown_parameter_is_named_once(pipeline_stack):
     assert_unknown(response, "variables", accepts=DATA_ACCEPTS)
 
 
-def test_variables_declares_no_parameter(pipeline_stack):
-    response = get(f"{pipeline_stack.api_url}/variables", {"foo": "1"})
+@pytest.mark.parametrize("path", ["/variables", "/turbines"])
+def test_routes_without_parameters_refuse_any(pipeline_stack, path):
+    response = get(f"{pipeline_stack.api_url}{path}", {"foo": "1"})
     assert_unknown(response, "foo", accepts="none")
 
 
