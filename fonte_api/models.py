@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Literal
 
 from sqlalchemy import Column, DateTime, Double
 from sqlmodel import Field, SQLModel
@@ -16,17 +17,30 @@ from .generator import CUT_IN, CUT_OUT, RATED_POWER, RATED_SPEED
 
 @dataclass(frozen=True)
 class Variable:
+    """A tag of the catalog. `kind` says which statistics describe it (linear: mean, min,
+    max, std; angle: circular ones; state: the most frequent code); `range_min`/`range_max`
+    are the physical limits a sample outside of which is not a measurement (OpenOA's
+    range_flag); `iec_name` is its IEC 61400-25 name."""
+
     name: str
     unit: str
     description: str
+    kind: Literal["linear", "angle", "state"]
+    range_min: float
+    range_max: float
+    iec_name: str | None
 
 
 VARIABLES: dict[str, Variable] = {
     v.name: v
     for v in (
-        Variable("wind_speed", "m/s", "Wind speed at hub height, 1-sample mean."),
-        Variable("power", "kW", "Active power output of the turbine (rated 2,000 kW)."),
-        Variable("ambient_temperature", "°C", "Outside air temperature at the nacelle."),
+        Variable("wind_speed", "m/s", "Wind speed at hub height, 1-sample mean.", "linear", 0.0, 40.0, "WMET_HorWdSpd"),
+        Variable(
+            "power", "kW", "Active power output of the turbine (rated 2,000 kW).", "linear", -100.0, 2200.0, "WTUR_W"
+        ),
+        Variable(
+            "ambient_temperature", "°C", "Outside air temperature at the nacelle.", "linear", -40.0, 50.0, "WMET_EnvTmp"
+        ),
     )
 }
 

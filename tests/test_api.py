@@ -153,6 +153,11 @@ def test_health_and_variables(pipeline_stack):
         ("power", "kW"),
         ("ambient_temperature", "°C"),
     ]
+    assert [(v["kind"], v["range_min"], v["range_max"], v["iec_name"]) for v in body["variables"]] == [
+        ("linear", 0.0, 40.0, "WMET_HorWdSpd"),
+        ("linear", -100.0, 2200.0, "WTUR_W"),
+        ("linear", -40.0, 50.0, "WMET_EnvTmp"),
+    ]
     assert body["period"] == {
         "first_timestamp": "2024-05-20T00:00:00+00:00",
         "last_timestamp": "2024-05-29T23:59:00+00:00",
@@ -204,6 +209,15 @@ def test_an_api_starting_on_a_fonte_from_before_the_turbine_table_makes_it(pipel
     assert [t["id"] for t in turbines] == ["T01"]
     with pipeline_stack.fonte_owner() as conn:
         assert conn.execute("select count(*), sum(power) from data").fetchone() == before
+
+
+def test_every_default_sample_lies_within_its_tags_physical_range(pipeline_stack):
+    """The default data holds no fault: a range flag on it would be a false alarm."""
+    catalog = get(pipeline_stack, "/variables").json()["variables"]
+    with pipeline_stack.fonte_owner() as conn:
+        for tag in catalog:
+            low, high = conn.execute(f"select min({tag['name']}), max({tag['name']}) from data").fetchone()
+            assert tag["range_min"] <= low <= high <= tag["range_max"], tag["name"]
 
 
 def test_openapi_documents_every_parameter(pipeline_stack):

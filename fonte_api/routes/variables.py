@@ -1,6 +1,10 @@
-"""GET /variables: the variables Fonte holds, with units, and the period it covers."""
+"""GET /variables: the tag catalog (unit, kind, physical range, IEC 61400-25 name) and the
+period Fonte covers."""
 
 from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Literal
 
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
@@ -16,6 +20,13 @@ class VariableOut(BaseModel):
     name: str = Field(examples=["wind_speed"])
     unit: str = Field(examples=["m/s"])
     description: str
+    kind: Literal["linear", "angle", "state"] = Field(
+        description="Which statistics describe it: linear (mean, min, max, std), angle (circular), state (mode).",
+        examples=["linear"],
+    )
+    range_min: float = Field(description="Physical lower limit, in `unit`.", examples=[0.0])
+    range_max: float = Field(description="Physical upper limit, in `unit`.", examples=[40.0])
+    iec_name: str | None = Field(description="Its IEC 61400-25 name, where one exists.", examples=["WMET_HorWdSpd"])
 
 
 class PeriodOut(BaseModel):
@@ -35,7 +46,7 @@ class CatalogOut(BaseModel):
 
 @router.get(
     "/variables",
-    summary="The variables (with units) and the period Fonte covers",
+    summary="The variables (unit, kind, physical range, IEC name) and the period Fonte covers",
     response_model=CatalogOut,
     responses={
         401: {"model": ErrorOut, "description": "FONTE_API_TOKEN is set and the request lacks it."},
@@ -49,6 +60,6 @@ def variables(pool: PoolDep) -> CatalogOut:
             "select to_json(min(timestamp)) #>> '{}', to_json(max(timestamp)) #>> '{}', count(*) from data"
         ).fetchone()
     return CatalogOut(
-        variables=[VariableOut(name=v.name, unit=v.unit, description=v.description) for v in VARIABLES.values()],
+        variables=[VariableOut(**asdict(v)) for v in VARIABLES.values()],
         period=PeriodOut(first_timestamp=first, last_timestamp=last, rows=rows),
     )
