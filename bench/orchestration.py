@@ -2,7 +2,8 @@
 
 - one partition: `dagster asset materialize --partition D` (extraction and the dbt models)
   against `python -m extract D --columns <all>` + `dbt build --vars 'day: D'`, a new day each
-  run (each new day is a new `--vars`, which makes dbt parse the project again);
+  run (each new day is a new `--vars`, which makes dbt parse the project again; a Dagster
+  run gives the days by WINDPIPE_DAYS and starts from the last run's parse);
 - a 10-day backfill in one run (`--partition-range`) against the pair for the same range;
 - the dbt unit tests that production builds skip: a day's build with and without them;
 - the build locks: the time of their own statements in a day's build, from dbt's log;
@@ -45,9 +46,8 @@ class Orchestration:
         self.log_path = Path(env["DBT_LOG_PATH"]) / "dbt.log"
 
     def cli_pair(self, first: date, last: date) -> float:
-        # Every Dagster run parses the project (a target folder of its own per run); so does
-        # every CLI build here, as it would for a new day.
-        (Path(self.env["DBT_TARGET_PATH"]) / "partial_parse.msgpack").unlink(missing_ok=True)
+        # As a user types it: a new day's `dbt build --vars` parses the whole project again
+        # (a Dagster run gives dbt its days by WINDPIPE_DAYS and starts from the last run's parse).
         extract = run(
             [sys.executable, "-m", "extract", str(first), "--to", str(last), "--columns", *VARIABLES],
             env=self.env,

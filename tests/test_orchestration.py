@@ -8,6 +8,7 @@ run them.
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import re
 import shutil
@@ -26,6 +27,7 @@ from devstack import stack
 from devstack.config import REPO_ROOT, VENV_BIN, load_config
 from devstack.ports import reserve_port
 from devstack.processes import popen_alive, wait_for_url
+from orchestration.assets import transformation
 from orchestration.assets.extraction import fonte_data
 from orchestration.assets.report import report
 from orchestration.assets.transformation import windpipe_dbt_models
@@ -167,6 +169,22 @@ def test_a_range_is_one_run_with_one_extraction_and_one_dbt_build(dagster_stack)
         assert f"{day}  wind_speed,power,ambient_temperature  1440 rows" in output
         assert_day_equals_python(dagster_stack, day)
     assert data_rows(dagster_stack, "2024-05-24") == before  # other days untouched
+
+
+def test_a_run_leaves_a_parse_that_spares_the_next_run_a_full_one(dagster_stack, tmp_path, monkeypatch):
+    """The parse a run leaves (here in a file of this test's own, which no other run
+    replaces) fits the next run's dbt: with other days in WINDPIPE_DAYS, dbt parses no file
+    again (its perf_info.json)."""
+    carried = tmp_path / "carried.msgpack"
+    monkeypatch.setattr(transformation, "CARRIED_PARSE", carried)
+    assert run(dagster_stack, "2024-05-22").success
+    next_target = tmp_path / "next-run"
+    transformation.start_from_carried_parse(next_target)
+    parsed = dagster_stack.dbt(
+        "parse", DBT_TARGET_PATH=str(next_target), WINDPIPE_DAYS='{"start_day": "2024-05-23", "end_day": "2024-05-24"}'
+    )
+    assert parsed.returncode == 0, parsed.stdout[-3000:]
+    assert json.loads((next_target / "perf_info.json").read_text())["parsed_path_count"] == 0
 
 
 def test_a_failing_warn_check_does_not_fail_the_run(dagster_stack):

@@ -1,16 +1,23 @@
 """The dbt models as Dagster assets, one `dbt build` per run, with dbt's tests as checks.
 
-The run's partition window reaches dbt as the project's own vars (`start_day`/`end_day`,
+The run's partition window reaches dbt as the project's own day window (`start_day`/`end_day`,
 both days included), so a Dagster run and `dbt build --vars` compute exactly the same rows.
-Unit tests stay out of these builds: they run in `make test`.
+It goes through WINDPIPE_DAYS rather than --vars: a new --vars makes dbt parse the whole
+project again, the variable does not (dbt_project/macros/day_window.sql), and each run
+starts from the parse the last finished run left. Unit tests stay out of these builds: they
+run in `make test`.
 """
 
 # No `from __future__ import annotations`: Dagster reads the annotations of decorated
 # functions at load time and does not resolve strings.
 
 import json
+import os
 import shutil
-from collections.abc import Mapping
+import threading
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 from dagster import AssetExecutionContext
@@ -20,6 +27,12 @@ from ..dbt_manifest import DBT_PROJECT, prepare
 from ..partitions import DAILY, ONE_RUN_PER_BACKFILL, run_days
 
 RUN_TARGETS = DBT_PROJECT.project_dir / "target" / "dagster-runs"
+# The parse the last finished run left: the next run starts from it, and dbt parses only
+# what changed since (nothing, as a rule). dbt checks that it fits (project files, profile,
+# dbt version) and parses everything when it does not, so a stale one costs time, not rows.
+CARRIED_PARSE = RUN_TARGETS / "partial_parse.msgpack"
+PARSE_FILE = "partial_parse.msgpack"
+_ENVIRONMENT = threading.Lock()
 
 
 class WindpipeTranslator(DagsterDbtTranslator):
@@ -36,13 +49,48 @@ TRANSLATOR = WindpipeTranslator(
 )
 
 
-def dbt_vars(context: AssetExecutionContext) -> list[str]:
+def windpipe_days(context: AssetExecutionContext) -> str | None:
+    """The run's days as WINDPIPE_DAYS says them; None for every day."""
     days = run_days(context)
     if days is None:
         # A check executed alone (from the UI) has no partition: check every day.
-        return []
+        return None
     first, last = days
-    return ["--vars", json.dumps({"start_day": first.isoformat(), "end_day": last.isoformat()})]
+    return json.dumps({"start_day": first.isoformat(), "end_day": last.isoformat()})
+
+
+@contextmanager
+def days_in_environment(days: str | None) -> Iterator[None]:
+    """WINDPIPE_DAYS set (or unset, for every day) in this process while dbt's process
+    starts: dagster-dbt hands dbt a copy of os.environ and takes no environment of its own.
+    The lock keeps two runs in one process (threads, in tests) from starting dbt with each
+    other's days; a deployed run has its own process."""
+    with _ENVIRONMENT:
+        saved = os.environ.pop("WINDPIPE_DAYS", None)
+        if days is not None:
+            os.environ["WINDPIPE_DAYS"] = days
+        try:
+            yield
+        finally:
+            os.environ.pop("WINDPIPE_DAYS", None)
+            if saved is not None:
+                os.environ["WINDPIPE_DAYS"] = saved
+
+
+def start_from_carried_parse(target: Path) -> None:
+    if CARRIED_PARSE.exists():
+        target.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(CARRIED_PARSE, target / PARSE_FILE)
+
+
+def carry_parse(target: Path, run_id: str) -> None:
+    """Leave this run's parse for the next one; replaced in one step, so a run starting
+    meanwhile copies the old file or the new one, never half of one."""
+    parsed = target / PARSE_FILE
+    if parsed.exists():
+        incoming = RUN_TARGETS / f".{PARSE_FILE}.{run_id}"
+        shutil.copy2(parsed, incoming)
+        os.replace(incoming, CARRIED_PARSE)
 
 
 @dbt_assets(
@@ -53,11 +101,17 @@ def dbt_vars(context: AssetExecutionContext) -> list[str]:
     backfill_policy=ONE_RUN_PER_BACKFILL,
 )
 def windpipe_dbt_models(context: AssetExecutionContext, dbt: DbtCliResource):
-    # A target folder per run (partial parsing would not survive new vars anyway), removed
-    # after the run: dagster-dbt leaves one behind per invocation otherwise.
-    target = RUN_TARGETS / context.run.run_id
-    args = ["build", *dbt_vars(context), "--exclude-resource-type", "unit_test"]
+    # A target folder per run, so runs at once do not share artifacts; removed after the run
+    # (dagster-dbt leaves one behind per invocation otherwise).
+    run_id = context.run.run_id
+    target = RUN_TARGETS / run_id
+    days = windpipe_days(context)
+    context.log.info(f"dbt build of the days WINDPIPE_DAYS={days}" if days else "dbt build of every staged day")
     try:
-        yield from dbt.cli(args, context=context, target_path=target).stream()
+        start_from_carried_parse(target)
+        with days_in_environment(days):
+            invocation = dbt.cli(["build", "--exclude-resource-type", "unit_test"], context=context, target_path=target)
+        yield from invocation.stream()
+        carry_parse(target, run_id)
     finally:
         shutil.rmtree(target, ignore_errors=True)
