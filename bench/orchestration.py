@@ -46,8 +46,10 @@ class Orchestration:
         self.log_path = Path(env["DBT_LOG_PATH"]) / "dbt.log"
 
     def cli_pair(self, first: date, last: date) -> float:
-        # As a user types it: a new day's `dbt build --vars` parses the whole project again
-        # (a Dagster run gives dbt its days by WINDPIPE_DAYS and starts from the last run's parse).
+        # As a user types it for days not built before: a new `dbt build --vars` parses the
+        # whole project again (removing the parse makes a repeated range pay it too). A
+        # Dagster run gives dbt its days by WINDPIPE_DAYS and starts from the last run's parse.
+        (Path(self.env["DBT_TARGET_PATH"]) / "partial_parse.msgpack").unlink(missing_ok=True)
         extract = run(
             [sys.executable, "-m", "extract", str(first), "--to", str(last), "--columns", *VARIABLES],
             env=self.env,
