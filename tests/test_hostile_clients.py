@@ -23,7 +23,10 @@ from fonte_api.db import STREAM_SLOTS
 
 from .api_process import ApiProcess
 
-STALL_SECONDS = 3
+# The stalled streams must hold their slots from saturation until the probe's bounded wait
+# is over: the stall timeout leaves 4 s for 15 streams to start on a loaded machine (with
+# 3 s, a CI run saw the first ones cut while the probe waited, and the probe got a slot).
+STALL_SECONDS = 6
 SLOT_WAIT_SECONDS = 2
 WHOLE_PERIOD = "start_timestamp=2024-05-20T00:00:00&end_timestamp=2024-05-30T00:00:00"
 ONE_MINUTE = {"start_timestamp": "2024-05-23T12:00:00", "end_timestamp": "2024-05-23T12:01:00"}
