@@ -50,13 +50,13 @@ class Orchestration:
         # whole project again (removing the parse makes a repeated range pay it too). A
         # Dagster run gives dbt its days by WINDPIPE_DAYS and starts from the last run's parse.
         (Path(self.env["DBT_TARGET_PATH"]) / "partial_parse.msgpack").unlink(missing_ok=True)
-        extract = run(
-            [sys.executable, "-m", "extract", str(first), "--to", str(last), "--columns", *VARIABLES],
-            env=self.env,
-            cwd=REPO_ROOT,
-        )
+        extract = self.extract(first, last)
         build = self.dbt("build", "--vars", dbt_vars(first, last))
         return extract.seconds + build.seconds
+
+    def extract(self, first: date, last: date):
+        command = [sys.executable, "-m", "extract", str(first), "--to", str(last), "--columns", *VARIABLES]
+        return run(command, env=self.env, cwd=REPO_ROOT)
 
     def dbt(self, *args: str):
         return run([str(VENV_BIN / "dbt"), *args], env=self.env, cwd=self.dbt_project)
@@ -153,12 +153,7 @@ def days_by_environment_row(o: Orchestration) -> str:
     """A new day's build each time, after a build of another day given the same way: by
     --vars (dbt parses the whole project again) and by WINDPIPE_DAYS (it does not), in turns."""
     by_vars, by_env = [], []
-    last = FIRST + timedelta(days=RUNS)
-    run(
-        [sys.executable, "-m", "extract", str(FIRST), "--to", str(last), "--columns", *VARIABLES],
-        env=o.env,
-        cwd=REPO_ROOT,
-    )
+    o.extract(FIRST, FIRST + timedelta(days=RUNS))
     o.dbt("build", "--vars", f"day: {FIRST}")
     env_build = [str(VENV_BIN / "dbt"), "build"]
     env_target = {"DBT_TARGET_PATH": o.env["DBT_TARGET_PATH"] + "-days"}

@@ -20,6 +20,12 @@ class ErrorOut(BaseModel):
     errors: list[ErrorDetail] | None = Field(default=None, description="Each validation error, for programs.")
 
 
+# The errors every route behind the token and the strict parameters can answer (OpenAPI).
+TOKEN_REFUSED = {"model": ErrorOut, "description": "FONTE_API_TOKEN is set and the request lacks it."}
+NO_PARAMETERS = {"model": ErrorOut, "description": "A query parameter: this route declares none."}
+DATABASE_UNREACHABLE = {"model": ErrorOut, "description": "Fonte's database is unreachable."}
+
+
 class StreamSlotsBusy(Exception):
     """Every /data stream slot stayed busy for the whole bounded wait (503 with Retry-After)."""
 

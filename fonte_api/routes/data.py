@@ -10,7 +10,7 @@ from fastapi import APIRouter, Header, HTTPException, Query, Request
 from starlette.concurrency import run_in_threadpool
 
 from ..db import PoolDep
-from ..errors import ErrorOut
+from ..errors import TOKEN_REFUSED, ErrorOut
 from ..models import VARIABLES
 from ..streaming import MEDIA_TYPES, GuardedStreamingResponse, OutputFormat, StreamSlotsDep, open_stream
 
@@ -62,7 +62,7 @@ def choose_format(explicit: OutputFormat | None, accept: str | None) -> OutputFo
                 "text/csv": {"schema": {"type": "string"}},
             },
         },
-        401: {"model": ErrorOut, "description": "FONTE_API_TOKEN is set and the request lacks it."},
+        401: TOKEN_REFUSED,
         422: {
             "model": ErrorOut,
             "description": (

@@ -10,7 +10,7 @@ from psycopg.rows import dict_row
 from pydantic import BaseModel, Field
 
 from ..db import PoolDep
-from ..errors import ErrorOut
+from ..errors import NO_PARAMETERS, TOKEN_REFUSED, ErrorOut
 from ..generator import power_curve
 from ..models import TurbineBase
 
@@ -52,8 +52,8 @@ def curve_points(turbine: TurbineBase) -> list[CurvePointOut]:
     summary="The turbines, with their metadata and reference power curve",
     response_model=FleetOut,
     responses={
-        401: {"model": ErrorOut, "description": "FONTE_API_TOKEN is set and the request lacks it."},
-        422: {"model": ErrorOut, "description": "A query parameter: this route declares none."},
+        401: TOKEN_REFUSED,
+        422: NO_PARAMETERS,
         503: {"model": ErrorOut, "description": "Fonte's database is unreachable, or has no turbine table yet."},
     },
 )

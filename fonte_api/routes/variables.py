@@ -10,7 +10,7 @@ from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
 from ..db import PoolDep
-from ..errors import ErrorOut
+from ..errors import DATABASE_UNREACHABLE, NO_PARAMETERS, TOKEN_REFUSED
 from ..models import VARIABLES
 
 router = APIRouter(tags=["meta"])
@@ -48,11 +48,7 @@ class CatalogOut(BaseModel):
     "/variables",
     summary="The variables (unit, kind, physical range, IEC name) and the period Fonte covers",
     response_model=CatalogOut,
-    responses={
-        401: {"model": ErrorOut, "description": "FONTE_API_TOKEN is set and the request lacks it."},
-        422: {"model": ErrorOut, "description": "A query parameter: this route declares none."},
-        503: {"model": ErrorOut, "description": "Fonte's database is unreachable."},
-    },
+    responses={401: TOKEN_REFUSED, 422: NO_PARAMETERS, 503: DATABASE_UNREACHABLE},
 )
 def variables(pool: PoolDep) -> CatalogOut:
     with pool.connection() as conn:
