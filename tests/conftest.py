@@ -29,9 +29,11 @@ from extract.loader import ensure_staging
 from pipeline_settings import AlvoSettings
 
 from .api_process import ApiProcess
+from .dbt_runner import RunnerPool
 
 TEMPLATE_DB = "alvo_template"
 API_TOKEN = f"test-token-{secrets.token_hex(16)}"
+DBT_RUNNERS = RunnerPool()  # this pytest process's dbt runners (tests/dbt_runner.py)
 
 
 class Stack:
@@ -96,6 +98,13 @@ class Stack:
         return self.dbt("build", *args, WINDPIPE_DAYS=days, **extra_env)
 
     def dbt(self, *args: str, timeout: float = 300, **extra_env: str) -> subprocess.CompletedProcess:
+        """A dbt command, run by one of this process's dbt runners: dbt's real command without
+        paying its import again (tests/dbt_runner.py)."""
+        env = self.process_env(**{**self.dbt_env, **extra_env})
+        return DBT_RUNNERS.run(list(args), env, REPO_ROOT / "dbt_project", timeout)
+
+    def dbt_cli(self, *args: str, timeout: float = 300, **extra_env: str) -> subprocess.CompletedProcess:
+        """The `dbt` executable itself, for the tests of what a user types and reads."""
         return subprocess.run(
             self.dbt_command(*args),
             cwd=REPO_ROOT / "dbt_project",
@@ -105,6 +114,26 @@ class Stack:
             timeout=timeout,
             check=False,
         )
+
+
+@pytest.fixture(scope="session", autouse=True)
+def dbt_runners():
+    yield DBT_RUNNERS
+    DBT_RUNNERS.close()
+
+
+# The longest modules start first, each on a worker of its own, so that the suite does not
+# end waiting for one of them started last (pytest-randomly's module order, kept otherwise).
+LONGEST_MODULES = ("test_compose_rehearsal", "test_orchestration", "test_dagster_commands")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    def rank(item: pytest.Item) -> int:
+        module = getattr(item, "module", None)
+        module = module.__name__.rsplit(".", 1)[-1] if module else ""
+        return LONGEST_MODULES.index(module) if module in LONGEST_MODULES else len(LONGEST_MODULES)
+
+    items.sort(key=rank)  # stable: the shuffled order within each rank is kept
 
 
 @pytest.fixture(scope="session")
@@ -182,3 +211,23 @@ def api_with_token(session_stack, tmp_path_factory) -> ApiProcess:
     log = tmp_path_factory.mktemp("api-with-token") / "api.log"
     with ApiProcess(session_stack.process_env(FONTE_API_TOKEN=API_TOKEN), log) as api:
         yield api
+
+
+@pytest.fixture(scope="module")
+def dagster_stack(pipeline_stack, tmp_path_factory):
+    """For the Dagster modules: the stack, with this process's environment pointing at it
+    (dbt, run by dagster-dbt as a subprocess, reads ALVO_* from there), and reports written
+    to a temporary folder.
+
+    The marts exist, empty, before any test runs, as in any Alvo that has seen one build: a
+    test may run alone or first and select only some models (the first-ever builds of an
+    empty Alvo are a documented limit, not what these tests are about)."""
+    created = pipeline_stack.dbt(
+        "build", "--select", "+data", "--exclude-resource-type", "unit_test", "--vars", "day: 2000-01-01"
+    )
+    assert created.returncode == 0, created.stdout[-3000:]
+    reports = tmp_path_factory.mktemp("reports")
+    with pytest.MonkeyPatch.context() as patch:
+        for name, value in pipeline_stack.process_env(REPORTS_DIR=str(reports)).items():
+            patch.setenv(name, value)
+        yield pipeline_stack

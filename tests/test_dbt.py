@@ -27,16 +27,17 @@ def build(stack, days, *args):
     return result
 
 
-def with_vars(stack, *args):
+def with_vars(stack, *args, cli=False):
     """dbt with --vars (the README's command), in a target folder of its own: each new --vars
     makes dbt parse the whole project again and would end the partial parse that the builds
-    by WINDPIPE_DAYS share."""
-    return stack.dbt(*args, DBT_TARGET_PATH=stack.dbt_env["DBT_TARGET_PATH"] + "-vars")
+    by WINDPIPE_DAYS share. `cli`: the `dbt` executable, as a user types it."""
+    run = stack.dbt_cli if cli else stack.dbt
+    return run(*args, DBT_TARGET_PATH=stack.dbt_env["DBT_TARGET_PATH"] + "-vars")
 
 
-def build_with_vars(stack, days, *args):
+def build_with_vars(stack, days, *args, cli=False):
     """`dbt build --vars days`."""
-    result = with_vars(stack, "build", "--vars", days, *args)
+    result = with_vars(stack, "build", "--vars", days, *args, cli=cli)
     assert result.returncode == 0, result.stdout[-4000:]
     return result
 
@@ -45,7 +46,7 @@ def build_with_vars(stack, days, *args):
 def day_built(pipeline_stack):
     extracted = pipeline_stack.extract("2024-05-23", "--columns", *VARIABLES)
     assert extracted.returncode == 0, extracted.stderr
-    build_with_vars(pipeline_stack, "day: 2024-05-23")
+    build_with_vars(pipeline_stack, "day: 2024-05-23", cli=True)
     return pipeline_stack
 
 
@@ -175,10 +176,12 @@ def test_a_requested_day_without_staged_samples_warns(day_built):
 
 
 def test_bad_vars_fail_with_a_clear_message(day_built):
-    result = with_vars(day_built, "build", "--vars", "day: 23/05/2024", "--select", "data")
+    result = with_vars(day_built, "build", "--vars", "day: 23/05/2024", "--select", "data", cli=True)
     assert result.returncode != 0
     assert "'23/05/2024' is not a day like 2024-05-23 (YYYY-MM-DD)" in result.stdout
-    result = with_vars(day_built, "build", "--vars", "{start_day: 2024-05-24, end_day: 2024-05-23}", "--select", "data")
+    result = with_vars(
+        day_built, "build", "--vars", "{start_day: 2024-05-24, end_day: 2024-05-23}", "--select", "data", cli=True
+    )
     assert result.returncode != 0
     assert "end_day 2024-05-23 is before start_day 2024-05-24" in result.stdout
 
@@ -211,9 +214,14 @@ def compiled_data_model(stack) -> str:
 
 
 def test_bad_days_in_the_environment_fail_with_a_clear_message(day_built):
-    result = day_built.build("days: 2024-05-23", "--select", "data")
-    assert result.returncode != 0
-    assert "WINDPIPE_DAYS='days: 2024-05-23' is not `day: YYYY-MM-DD`" in result.stdout, result.stdout[-2000:]
+    """Also the dbt runner's own check (tests/dbt_runner.py): the same failing command gives
+    the same exit code and message through the runner as through the `dbt` executable."""
+    message = "WINDPIPE_DAYS='days: 2024-05-23' is not `day: YYYY-MM-DD`"
+    by_runner = day_built.build("days: 2024-05-23", "--select", "data")
+    by_executable = day_built.dbt_cli("build", "--select", "data", WINDPIPE_DAYS="days: 2024-05-23")
+    assert by_runner.returncode == by_executable.returncode == 1
+    assert message in by_runner.stdout, by_runner.stdout[-2000:]
+    assert message in by_executable.stdout, by_executable.stdout[-2000:]
 
 
 def unit_test_results(stack) -> dict[str, str]:

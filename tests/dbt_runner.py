@@ -1,0 +1,126 @@
+"""dbt for the tests, without importing dbt for every command.
+
+Starting `dbt` costs about 2 to 4 s of imports on this kind of machine before it does any
+work, and the suite runs dbt many times. A runner is a long-lived process that imported dbt
+once and invokes it through dbt's programmatic entry point (`dbtRunner`, the one dbt
+documents for Python callers), one command at a time, with the command's own environment and
+working folder, its stdout and stderr captured at the file-descriptor level and its exit code
+mapped as the `dbt` executable maps it (0 success, 1 a failed node, 2 an error). What runs is
+dbt's real command, parse and build; only the interpreter start is shared.
+
+The tests that are about the command a user types (the README's `--vars`, `dbt docs serve`)
+run the `dbt` executable itself.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import select
+import subprocess
+import sys
+import tempfile
+import threading
+from pathlib import Path
+
+from devstack.config import REPO_ROOT, VENV_BIN
+
+
+def serve() -> None:
+    """The runner's loop: one JSON request per line on stdin, one JSON answer per line on the
+    descriptor that was stdout when it started (dbt's own output goes to the capture files)."""
+    from dbt.cli.main import dbtRunner  # the import paid once per runner
+
+    answers = os.fdopen(os.dup(1), "w")
+    quiet = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(quiet, 1)
+    os.dup2(quiet, 2)
+    for line in sys.stdin:
+        request = json.loads(line)
+        os.environ.clear()
+        os.environ.update(request["env"])
+        os.chdir(request["cwd"])
+        with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+            os.dup2(out.fileno(), 1)
+            os.dup2(err.fileno(), 2)
+            try:
+                result = dbtRunner().invoke(request["args"])
+            finally:
+                sys.stdout.flush()
+                sys.stderr.flush()
+                os.dup2(quiet, 1)
+                os.dup2(quiet, 2)
+            if result.success:
+                code = 0
+            elif result.exception is None:
+                code = 1
+            else:
+                code = 2
+                err.write(f"{type(result.exception).__name__}: {result.exception}\n".encode())
+            captured = []
+            for stream in (out, err):
+                stream.seek(0)
+                captured.append(stream.read().decode(errors="replace"))
+        answers.write(json.dumps({"returncode": code, "stdout": captured[0], "stderr": captured[1]}) + "\n")
+        answers.flush()
+
+
+class Runner:
+    def __init__(self):
+        self.process = subprocess.Popen(
+            [str(VENV_BIN / "python"), "-m", "tests.dbt_runner"],
+            cwd=REPO_ROOT,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+
+    def run(self, args: list[str], env: dict[str, str], cwd: Path, timeout: float) -> subprocess.CompletedProcess:
+        request = {"args": args, "env": env, "cwd": str(cwd)}
+        self.process.stdin.write(json.dumps(request) + "\n")
+        self.process.stdin.flush()
+        ready, _, _ = select.select([self.process.stdout], [], [], timeout)
+        if not ready:
+            self.close()
+            raise subprocess.TimeoutExpired(["dbt", *args], timeout)
+        line = self.process.stdout.readline()
+        if not line:
+            raise RuntimeError(f"the dbt runner ended (exit {self.process.wait()}) during: dbt {' '.join(args)}")
+        answer = json.loads(line)
+        return subprocess.CompletedProcess(["dbt", *args], answer["returncode"], answer["stdout"], answer["stderr"])
+
+    def close(self) -> None:
+        self.process.kill()
+        self.process.wait()
+
+
+class RunnerPool:
+    """Runners of one pytest process: an idle one takes the command, or a new one starts
+    (concurrent commands each get their own process, as they would from the shell)."""
+
+    def __init__(self):
+        self.idle: list[Runner] = []
+        self.lock = threading.Lock()
+
+    def run(self, args: list[str], env: dict[str, str], cwd: Path, timeout: float = 300) -> subprocess.CompletedProcess:
+        with self.lock:
+            runner = self.idle.pop() if self.idle else None
+        runner = runner or Runner()
+        try:
+            result = runner.run(args, env, cwd, timeout)
+        except BaseException:
+            runner.close()
+            raise
+        with self.lock:
+            self.idle.append(runner)
+        return result
+
+    def close(self) -> None:
+        with self.lock:
+            for runner in self.idle:
+                runner.close()
+            self.idle.clear()
+
+
+if __name__ == "__main__":
+    serve()
