@@ -1,20 +1,19 @@
 """Overlapping `dbt build`s: they take turns, all succeed, and the result is a clean run's.
 
-Each build runs in the dbt project folder with the same target path, as three people (or a
-schedule and a person) would start them.
+Each build runs in a process of its own, in the dbt project folder with the same target path,
+as three people (or a schedule and a person) would start them.
 """
 
 from __future__ import annotations
 
-import subprocess
 import threading
 import time
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import date
 
 import psycopg
 import pytest
 
-from devstack.config import REPO_ROOT
 from pipeline_constants import LOCK_NAMESPACES, day_key
 
 from .expected import (
@@ -41,26 +40,20 @@ def staged(pipeline_stack):
     return pipeline_stack
 
 
-def start_builds(stack, *day_sets: str) -> list[subprocess.Popen]:
-    """One `dbt build` per set of days (as Stack.build gives them), all at once."""
-    return [
-        subprocess.Popen(
-            stack.dbt_command("build"),
-            cwd=REPO_ROOT / "dbt_project",
-            env=stack.process_env(**stack.dbt_env, WINDPIPE_DAYS=days),
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-        )
-        for days in day_sets
-    ]
+def start_builds(stack, *day_sets: str) -> list[Future]:
+    """One `dbt build` per set of days (as Stack.build gives them), all at once, each in a
+    process of its own (a dbt runner each: tests/dbt_runner.py)."""
+    pool = ThreadPoolExecutor(len(day_sets))
+    builds = [pool.submit(stack.build, days) for days in day_sets]
+    pool.shutdown(wait=False)
+    return builds
 
 
-def finish(builds: list[subprocess.Popen]) -> list[str]:
-    outputs = [build.communicate(timeout=300)[0] for build in builds]
-    for build, output in zip(builds, outputs, strict=True):
-        assert build.returncode == 0, output[-4000:]
-    return outputs
+def finish(builds: list[Future]) -> list[str]:
+    results = [build.result(timeout=300) for build in builds]
+    for result in results:
+        assert result.returncode == 0, result.stdout[-4000:]
+    return [result.stdout for result in results]
 
 
 def assert_clean(stack, *days: str):
