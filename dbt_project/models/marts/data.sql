@@ -33,6 +33,7 @@ bucketed as (
 
     select
         {{ ten_minute_bucket('"timestamp"') }} as bucket_start,
+        "timestamp",
         variable,
         value
 
@@ -45,11 +46,14 @@ statistics as (
     select
         bucket_start,
         variable,
-        avg(value)::float8 as mean,
+        -- Summed in time order: a floating-point sum's last bit depends on the order of
+        -- its terms, and the rows' order on disk changes with every reload, so a rebuild
+        -- gives the same bits only when the order is fixed.
+        avg(value order by "timestamp")::float8 as mean,
         min(value)::float8 as min,
         max(value)::float8 as max,
         -- NULL for a single sample: that bucket gets no std row (see below).
-        stddev_samp(value)::float8 as std
+        stddev_samp(value order by "timestamp")::float8 as std
 
     from bucketed
     group by bucket_start, variable
