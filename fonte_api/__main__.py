@@ -70,13 +70,20 @@ def _utc(ctx, param, value):
     type=int,
     help="Random seed; same seed, same rows.",
 )
+@click.option(
+    "--turbines",
+    default=Settings.default("gen_turbines"),
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="Turbines of the plant, T01 first (T01's wind_speed, power, ambient_temperature do not depend on it).",
+)
 @click.option("--replace", is_flag=True, help="Replace existing rows (otherwise a non-empty Fonte is left alone).")
-def seed_command(start, days, freq_seconds, seed_value, replace) -> None:
+def seed_command(start, days, freq_seconds, seed_value, turbines, replace) -> None:
     """Generate Fonte's data and bulk-load it with COPY (uses FONTE_OWNER_DB_URL)."""
     from .seeding import seed
 
     settings = _settings()
-    generator = GeneratorSettings(start=start, days=days, freq_seconds=freq_seconds, seed=seed_value)
+    generator = GeneratorSettings(start=start, days=days, freq_seconds=freq_seconds, seed=seed_value, turbines=turbines)
     try:
         result = seed(settings.owner_db_url, settings.db_url, generator, replace=replace)
     except psycopg.Error as exc:
@@ -86,7 +93,8 @@ def seed_command(start, days, freq_seconds, seed_value, replace) -> None:
         click.echo("Fonte already holds data; nothing done (use --replace to regenerate)")
     else:
         click.echo(
-            f"loaded {result.rows} rows ({generator.start.isoformat()}, {days:g} days every {freq_seconds} s) "
+            f"loaded {result.rows} rows ({turbines} turbines, {generator.start.isoformat()}, {days:g} days"
+            f" every {freq_seconds} s) "
             f"in {result.seconds:.2f} s"
         )
 

@@ -73,7 +73,17 @@ class Block:
     ambient_temperature: np.ndarray
 
 
-def generate_blocks(settings: GeneratorSettings) -> Iterator[Block]:
+@dataclass
+class _PlantBlock:
+    """The first turbine's block, with the plant's weather it was made from (unrounded), which
+    the other turbines of the plant share."""
+
+    block: Block
+    weather: np.ndarray
+    temperature: np.ndarray
+
+
+def _plant_blocks(settings: GeneratorSettings) -> Iterator[_PlantBlock]:
     rng = np.random.default_rng(settings.seed)
     step = float(settings.freq_seconds)
     processes = [(WEATHER_STD, WEATHER_TAU), (GUST_STD, GUST_TAU), (TEMP_NOISE_STD, TEMP_NOISE_TAU)]
@@ -97,7 +107,14 @@ def generate_blocks(settings: GeneratorSettings) -> Iterator[Block]:
         phase = (start_second_of_day + offsets - TEMP_PEAK_HOUR * 3600.0) * (2.0 * math.pi / 86400.0)
         temperature = TEMP_MEAN + TEMP_AMPLITUDE * np.cos(phase) + temp_noise
         # Rounded the way a SCADA historian reports them.
-        yield Block(offsets, np.round(wind, 3), np.round(power, 2), np.round(temperature, 2))
+        block = Block(offsets, np.round(wind, 3), np.round(power, 2), np.round(temperature, 2))
+        yield _PlantBlock(block, weather, temperature)
+
+
+def generate_blocks(settings: GeneratorSettings) -> Iterator[Block]:
+    """The first turbine's three original signals, block by block."""
+    for plant in _plant_blocks(settings):
+        yield plant.block
 
 
 def generate_rows(settings: GeneratorSettings) -> Iterator[tuple]:

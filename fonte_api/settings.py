@@ -47,6 +47,7 @@ class GeneratorSettings:
     days: float = field(default_factory=lambda: Settings.default("gen_days"))
     freq_seconds: int = field(default_factory=lambda: Settings.default("gen_freq_seconds"))
     seed: int = field(default_factory=lambda: Settings.default("gen_seed"))
+    turbines: int = field(default_factory=lambda: Settings.default("gen_turbines"))
 
     @property
     def rows(self) -> int:
@@ -61,11 +62,12 @@ class Settings(BaseSettings):
     db_url: str = "postgresql://fonte:fonte@127.0.0.1:5432/fonte"
     owner_db_url: str = ""
     seed_on_startup: bool = True
-    # The generated data: first sample, days, sampling interval, random seed.
+    # The generated data: first sample, days, sampling interval, random seed, turbines.
     gen_start: datetime = parse_utc("2024-05-20T00:00:00+00:00")
     gen_days: PositiveFloat = 10
     gen_freq_seconds: PositiveInt = 60
     gen_seed: int = 42
+    gen_turbines: PositiveInt = 4
     # Every route but /health requires `Authorization: Bearer <token>` when set.
     api_token: str | None = None
     # A /data stream whose client reads nothing for this long is ended.
@@ -97,7 +99,7 @@ class Settings(BaseSettings):
 
     @property
     def generator(self) -> GeneratorSettings:
-        return GeneratorSettings(self.gen_start, self.gen_days, self.gen_freq_seconds, self.gen_seed)
+        return GeneratorSettings(self.gen_start, self.gen_days, self.gen_freq_seconds, self.gen_seed, self.gen_turbines)
 
     @property
     def slot_wait_seconds(self) -> float:
