@@ -14,6 +14,7 @@ import time
 
 import psycopg
 
+from fonte_api.models import DEFAULT_TURBINE
 from pipeline_constants import BUCKET_MINUTES, BUCKET_ORIGIN
 
 SCHEMA = "bench_limit"
@@ -52,7 +53,8 @@ def measure_limit(psql: str, fonte_url: str, alvo_url: str, start: str, end: str
     pairs = ", ".join(f"('{c}', {c})" for c in columns)
     export = (
         f"copy (select d.timestamp, v.variable, v.value from data d cross join lateral (values {pairs}) "
-        f"v(variable, value) where d.timestamp >= '{start}' and d.timestamp < '{end}') to stdout"
+        f"v(variable, value) where d.turbine_id = '{DEFAULT_TURBINE.id}' and d.timestamp >= '{start}'"
+        f" and d.timestamp < '{end}') to stdout"
     )
     load = f"copy {SCHEMA}.staging from stdin"
     pipeline = (

@@ -27,12 +27,15 @@ log = logging.getLogger("fonte_api")
 
 
 def _fonte_needs_seeding(reader_url: str) -> bool:
-    """No samples yet, or a Fonte from before the turbine table (its rows are kept)."""
+    """No samples yet, or a Fonte from before the turbine table or before the fleet (a `data`
+    without `turbine_id`: generated again as a fleet, docs/api.md)."""
     with psycopg.connect(reader_url, connect_timeout=LIBPQ_CONNECT_TIMEOUT_SECONDS) as conn:
-        data, turbine = conn.execute(
-            "select to_regclass('public.data') is not null, to_regclass('public.turbine') is not null"
+        data, turbine, fleet = conn.execute(
+            "select to_regclass('public.data') is not null, to_regclass('public.turbine') is not null,"
+            " exists (select 1 from information_schema.columns"
+            " where table_schema = 'public' and table_name = 'data' and column_name = 'turbine_id')"
         ).fetchone()
-        return not (data and turbine) or not conn.execute("select exists (select 1 from data)").fetchone()[0]
+        return not (data and turbine and fleet) or not conn.execute("select exists (select 1 from data)").fetchone()[0]
 
 
 def seed_if_empty(settings: Settings) -> None:

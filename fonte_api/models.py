@@ -1,63 +1,27 @@
-"""The Fonte tables (the samples, and the turbines they come from) and the variables.
-
-`VARIABLES` is the whitelist: the only column names that ever reach SQL text.
-"""
+"""The Fonte tables: the samples of every turbine (`data`, one column per tag of the catalog)
+and the turbines they come from."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
-from typing import Literal
-
-from sqlalchemy import Column, DateTime, Double
+from sqlalchemy import Column, DateTime, Double, Table, Text
 from sqlmodel import Field, SQLModel
 
+from .catalog import VARIABLES, Variable
+from .fleet import turbine_id
 from .generator import CUT_IN, CUT_OUT, RATED_POWER, RATED_SPEED
 
+__all__ = ["DEFAULT_TURBINE", "VARIABLES", "Turbine", "TurbineBase", "Variable", "data_table", "fleet_turbines"]
 
-@dataclass(frozen=True)
-class Variable:
-    """A tag of the catalog. `kind` says which statistics describe it (linear: mean, min,
-    max, std; angle: circular ones; state: the most frequent code); `range_min`/`range_max`
-    are the physical limits a sample outside of which is not a measurement (OpenOA's
-    range_flag); `iec_name` is its IEC 61400-25 name."""
-
-    name: str
-    unit: str
-    description: str
-    kind: Literal["linear", "angle", "state"]
-    range_min: float
-    range_max: float
-    iec_name: str | None
-
-
-VARIABLES: dict[str, Variable] = {
-    v.name: v
-    for v in (
-        Variable("wind_speed", "m/s", "Wind speed at hub height, 1-sample mean.", "linear", 0.0, 40.0, "WMET_HorWdSpd"),
-        Variable(
-            "power", "kW", "Active power output of the turbine (rated 2,000 kW).", "linear", -100.0, 2200.0, "WTUR_W"
-        ),
-        Variable(
-            "ambient_temperature", "°C", "Outside air temperature at the nacelle.", "linear", -40.0, 50.0, "WMET_EnvTmp"
-        ),
-    )
-}
-
-
-class Data(SQLModel, table=True):
-    """One sample of the turbine's SCADA signals."""
-
-    __tablename__ = "data"
-
-    timestamp: datetime = Field(
-        sa_column=Column(DateTime(timezone=True), primary_key=True),
-        description="Sample time, UTC.",
-    )
+# One row per turbine and sample time, one column per tag of the catalog: a turbine's SCADA
+# export as it comes, keyed by (turbine, time) as OpenOA keys its `scada` table.
+data_table = Table(
+    "data",
+    SQLModel.metadata,
+    Column("turbine_id", Text, primary_key=True, comment="The turbine's id (table turbine)."),
+    Column("timestamp", DateTime(timezone=True), primary_key=True, comment="Sample time, UTC."),
     # Double, not SQLAlchemy's generic Float: the DDL says double precision as it is.
-    wind_speed: float | None = Field(default=None, sa_type=Double, description="Wind speed, m/s.")
-    power: float | None = Field(default=None, sa_type=Double, description="Active power, kW.")
-    ambient_temperature: float | None = Field(default=None, sa_type=Double, description="Ambient temperature, °C.")
+    *(Column(v.name, Double, comment=f"{v.description} ({v.unit})") for v in VARIABLES.values()),
+)
 
 
 class TurbineBase(SQLModel):
@@ -81,16 +45,24 @@ class Turbine(TurbineBase, table=True):
     __tablename__ = "turbine"
 
 
-# The turbine whose samples `data` holds: the generator's own curve parameters, and the hub
-# height and rotor of a typical 2 MW onshore turbine.
-DEFAULT_TURBINE = Turbine(
-    id="T01",
-    name="Turbine 1",
-    plant="Fonte demo plant",
-    rated_power_kw=RATED_POWER,
-    hub_height_m=80.0,
-    rotor_diameter_m=90.0,
-    cut_in_speed_ms=CUT_IN,
-    rated_speed_ms=RATED_SPEED,
-    cut_out_speed_ms=CUT_OUT,
-)
+def fleet_turbines(count: int) -> list[Turbine]:
+    """The generated plant's turbines, T01 first: the generator's own curve parameters, and
+    the hub height and rotor of a typical 2 MW onshore turbine."""
+    return [
+        Turbine(
+            id=turbine_id(index),
+            name=f"Turbine {index + 1}",
+            plant="Fonte demo plant",
+            rated_power_kw=RATED_POWER,
+            hub_height_m=80.0,
+            rotor_diameter_m=90.0,
+            cut_in_speed_ms=CUT_IN,
+            rated_speed_ms=RATED_SPEED,
+            cut_out_speed_ms=CUT_OUT,
+        )
+        for index in range(count)
+    ]
+
+
+# The default turbine: what a /data request without `turbine` answers for.
+DEFAULT_TURBINE = fleet_turbines(1)[0]

@@ -1,4 +1,4 @@
-"""Create Fonte's tables, record the turbine, and bulk-load generated rows with COPY.
+"""Create Fonte's tables, record the fleet's turbines, and bulk-load generated rows with COPY.
 
 Runs as the tables' owner (FONTE_OWNER_DB_URL); afterwards the API's reader role is
 granted SELECT only.
@@ -15,8 +15,9 @@ from psycopg.conninfo import conninfo_to_dict
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.schema import CreateTable
 
-from .generator import generate_blocks
-from .models import DEFAULT_TURBINE, Data, Turbine
+from .catalog import VARIABLES
+from .fleet import generate_fleet_blocks
+from .models import Turbine, data_table, fleet_turbines
 from .settings import GeneratorSettings
 
 
@@ -27,8 +28,8 @@ class SeedResult:
     skipped: bool
 
 
-def create_table_sql(model: type = Data) -> str:
-    return str(CreateTable(model.__table__, if_not_exists=True).compile(dialect=postgresql.dialect()))
+def create_table_sql(table=data_table) -> str:
+    return str(CreateTable(table, if_not_exists=True).compile(dialect=postgresql.dialect()))
 
 
 def record_turbine(conn: psycopg.Connection, turbine: Turbine) -> None:
@@ -47,36 +48,50 @@ def record_turbine(conn: psycopg.Connection, turbine: Turbine) -> None:
 
 
 def _csv_chunks(settings: GeneratorSettings):
-    """CSV text per generated block; timestamps as epoch seconds, turned into timestamptz by SQL."""
+    """CSV text per generated block, (turbine, epoch seconds, every tag in catalog order);
+    epoch seconds are turned into timestamptz by SQL."""
     base = settings.start.timestamp()
-    for block in generate_blocks(settings):
-        lines = [
-            f"{base + offset!r},{wind!r},{power!r},{temp!r}\n"
-            for offset, wind, power, temp in zip(
-                block.offsets.tolist(),
-                block.wind_speed.tolist(),
-                block.power.tolist(),
-                block.ambient_temperature.tolist(),
-                strict=False,
-            )
-        ]
+    for block in generate_fleet_blocks(settings):
+        epochs = [repr(base + offset) for offset in block.offsets.tolist()]
+        lines = []
+        for turbine, tags in block.tags.items():
+            columns = [tags[name].tolist() for name in VARIABLES]
+            lines += [
+                f"{turbine},{epoch},{','.join(map(repr, values))}\n"
+                for epoch, *values in zip(epochs, *columns, strict=True)
+            ]
         yield "".join(lines)
 
 
+def _single_turbine_table(conn: psycopg.Connection) -> bool:
+    """A `data` table from before the fleet: keyed by time alone, without `turbine_id`."""
+    return conn.execute(
+        "select exists (select 1 from information_schema.tables where table_schema = 'public' and table_name = 'data')"
+        " and not exists (select 1 from information_schema.columns"
+        " where table_schema = 'public' and table_name = 'data' and column_name = 'turbine_id')"
+    ).fetchone()[0]
+
+
 def seed(owner_url: str, reader_url: str | None, settings: GeneratorSettings, *, replace: bool) -> SeedResult:
-    """Fill Fonte if it is empty (or always, with replace) in one transaction."""
+    """Fill Fonte if it is empty (or always, with replace) in one transaction. A single-turbine
+    Fonte (from before the fleet) is generated again as a fleet: its turbine's rows come back
+    the same for the same settings (docs/api.md)."""
     started = time.perf_counter()
+    tags = sql.SQL(", ").join(map(sql.Identifier, VARIABLES))
     with psycopg.connect(owner_url) as conn:
         conn.execute("set local lock_timeout = '30s'")
+        if _single_turbine_table(conn):
+            conn.execute("drop table data")
         conn.execute(create_table_sql())
-        conn.execute(create_table_sql(Turbine))
+        conn.execute(create_table_sql(Turbine.__table__))
         # Serialise concurrent seeders (an API restarting while `seed` runs).
         conn.execute("lock table data, turbine in exclusive mode")
         if reader_url:
             reader = conninfo_to_dict(reader_url).get("user")
             if reader:
                 conn.execute(sql.SQL("grant select on data, turbine to {}").format(sql.Identifier(reader)))
-        record_turbine(conn, DEFAULT_TURBINE)
+        for turbine in fleet_turbines(settings.turbines):
+            record_turbine(conn, turbine)
         has_rows = conn.execute("select exists (select 1 from data)").fetchone()[0]
         if has_rows and not replace:
             return SeedResult(rows=0, seconds=time.perf_counter() - started, skipped=True)
@@ -85,15 +100,18 @@ def seed(owner_url: str, reader_url: str | None, settings: GeneratorSettings, *,
         # Epoch seconds are cheaper to format than ISO text; a temp table turns them into
         # timestamptz in one set-based statement.
         conn.execute(
-            "create temp table generated (epoch double precision, wind_speed double precision,"
-            " power double precision, ambient_temperature double precision) on commit drop"
+            sql.SQL("create temp table generated (turbine_id text, epoch double precision, {}) on commit drop").format(
+                sql.SQL(", ").join(sql.SQL("{} double precision").format(sql.Identifier(n)) for n in VARIABLES)
+            )
         )
         with conn.cursor().copy("copy generated from stdin (format csv)") as copy:
             for chunk in _csv_chunks(settings):
                 copy.write(chunk)
         conn.execute(
-            "insert into data (timestamp, wind_speed, power, ambient_temperature)"
-            " select to_timestamp(epoch), wind_speed, power, ambient_temperature from generated"
+            sql.SQL(
+                "insert into data (turbine_id, timestamp, {tags}) select turbine_id, to_timestamp(epoch), {tags}"
+                " from generated order by turbine_id, epoch"
+            ).format(tags=tags)
         )
         rows = conn.execute("select count(*) from data").fetchone()[0]
         conn.execute("analyze data")

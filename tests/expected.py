@@ -45,7 +45,9 @@ def fonte_samples(stack, day, variables=VARIABLES):
     start, end = day_bounds(day)
     with stack.fonte_owner() as conn:
         rows = conn.execute(
-            f"select timestamp, {', '.join(variables)} from data where timestamp >= %s and timestamp < %s", (start, end)
+            f"select timestamp, {', '.join(variables)} from data"
+            " where turbine_id = 'T01' and timestamp >= %s and timestamp < %s",
+            (start, end),
         ).fetchall()
     return [(row[0], v, row[i + 1]) for row in rows for i, v in enumerate(variables)]
 

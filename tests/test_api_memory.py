@@ -21,13 +21,14 @@ YEAR = ("2023-01-01T00:00:00+00:00", "2024-01-01T00:00:00+00:00")
 def a_year_in_fonte(pipeline_stack):
     with pipeline_stack.fonte_owner() as conn:
         conn.execute(
-            "insert into data select t, 10 * random(), 2000 * random(), 30 * random() "
+            "insert into data (turbine_id, timestamp, wind_speed, power, ambient_temperature)"
+            " select 'T01', t, 10 * random(), 2000 * random(), 30 * random() "
             "from generate_series(%s::timestamptz, %s::timestamptz - interval '1 minute', interval '1 minute') t",
             YEAR,
         )
     yield 525_600
     with pipeline_stack.fonte_owner() as conn:
-        conn.execute("delete from data where timestamp >= %s and timestamp < %s", YEAR)
+        conn.execute("delete from data where turbine_id = 'T01' and timestamp >= %s and timestamp < %s", YEAR)
 
 
 def _peak_rss_while(pid: int, action) -> tuple[int, int]:
@@ -61,7 +62,8 @@ def test_streaming_a_year_keeps_api_memory_flat(pipeline_stack, a_year_in_fonte,
 def active_copies(stack) -> int:
     with pgcluster.admin_connect(stack.config.fonte, "fonte") as conn:
         return conn.execute(
-            "select count(*) from pg_stat_activity where usename = 'fonte' and state = 'active' and query like 'copy%%'"
+            "select count(*) from pg_stat_activity where usename = 'fonte' and state = 'active'"
+            " and datname = current_database() and query like 'copy%%'"
         ).fetchone()[0]
 
 

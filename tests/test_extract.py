@@ -28,7 +28,8 @@ def fonte_values(stack, day: str, variable: str):
     start = datetime.fromisoformat(day).replace(tzinfo=UTC)
     with stack.fonte_owner() as conn:
         return conn.execute(
-            f"select timestamp, {variable} from data where timestamp >= %s and timestamp < %s order by timestamp",
+            f"select timestamp, {variable} from data where turbine_id = 'T01' and timestamp >= %s and timestamp < %s"
+            " order by timestamp",
             (start, start + timedelta(days=1)),
         ).fetchall()
 

@@ -20,7 +20,9 @@ from .conftest import API_TOKEN
 
 def fonte_fingerprint(stack) -> str:
     with stack.fonte_owner() as conn:
-        rows = conn.execute("select timestamp, wind_speed, power, ambient_temperature from data order by 1").fetchall()
+        rows = conn.execute(
+            "select turbine_id, timestamp, wind_speed, power, ambient_temperature from data order by 1, 2"
+        ).fetchall()
     return hashlib.sha256(repr(rows).encode()).hexdigest()
 
 

@@ -35,7 +35,8 @@ ONE_MINUTE = {"start_timestamp": "2024-05-23T12:00:00", "end_timestamp": "2024-0
 @pytest.fixture(scope="module")
 def one_second_api(session_stack, tmp_path_factory):
     """An API over a Fonte database of its own, seeded at startup with the default period
-    at 1-second resolution (864,000 rows), with short stall and slot-wait limits."""
+    at 1-second resolution (864,000 rows; one turbine, the default one its requests read),
+    with short stall and slot-wait limits."""
     config = replace(session_stack.config, fonte_db="fonte_1s")
     provision.provision_fonte(config)
     reader_url = make_conninfo(session_stack.config.fonte_url, dbname="fonte_1s")
@@ -45,6 +46,7 @@ def one_second_api(session_stack, tmp_path_factory):
         FONTE_OWNER_DB_URL=owner_url,
         FONTE_SEED_ON_STARTUP="1",
         FONTE_GEN_FREQ_SECONDS="1",
+        FONTE_GEN_TURBINES="1",
         FONTE_STREAM_STALL_SECONDS=str(STALL_SECONDS),
         FONTE_STREAM_SLOT_WAIT_SECONDS=str(SLOT_WAIT_SECONDS),
     )

@@ -17,11 +17,13 @@ from pipeline_settings import PipelineSettings
 
 from .expected import BUCKETS_PER_DAY
 
+FLEET_SAMPLES = 4 * 14_400  # the default fleet: 4 turbines, 10 days of minutes
+
 
 @pytest.mark.parametrize(
     "statement",
     [
-        "insert into data (timestamp, wind_speed) values ('2001-01-01', 1)",
+        "insert into data (turbine_id, timestamp, wind_speed) values ('T01', '2001-01-01', 1)",
         "update data set power = 0",
         "delete from data",
         "truncate data",
@@ -39,12 +41,12 @@ def test_the_api_role_cannot_write(pipeline_stack, statement):
         with pytest.raises(psycopg.errors.InsufficientPrivilege):
             conn.execute(statement)
     with pipeline_stack.fonte_owner() as conn:
-        assert conn.execute("select count(*) from data").fetchone()[0] == 14_400
+        assert conn.execute("select count(*) from data").fetchone()[0] == FLEET_SAMPLES
 
 
 def test_the_api_role_can_read(pipeline_stack):
     with pipeline_stack.fonte_reader() as conn:
-        assert conn.execute("select count(*) from data").fetchone()[0] == 14_400
+        assert conn.execute("select count(*) from data").fetchone()[0] == FLEET_SAMPLES
 
 
 def test_alvo_role_cannot_reach_fonte(pipeline_stack):
