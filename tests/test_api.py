@@ -24,7 +24,8 @@ def fonte_rows(stack, start, end, columns):
         conn.execute("set timezone = 'UTC'")
         cols = ", ".join(columns)
         return conn.execute(
-            f"select timestamp, {cols} from data where timestamp >= %s and timestamp < %s order by timestamp",
+            f"select timestamp, {cols} from data where turbine_id = 'T01' and timestamp >= %s and timestamp < %s"
+            " order by timestamp",
             (start, end),
         ).fetchall()
 
@@ -46,11 +47,41 @@ def test_the_readme_curl_gives_1440_ordered_flat_rows(pipeline_stack):
     assert [(datetime.fromisoformat(r["timestamp"]), r["wind_speed"], r["power"]) for r in rows] == expected
 
 
-def test_without_columns_every_variable_is_returned(pipeline_stack):
+def test_without_columns_every_tag_of_the_catalog_is_returned(pipeline_stack):
     params = {"start_timestamp": "2024-05-23T00:00:00", "end_timestamp": "2024-05-23T00:05:00"}
     rows = get(pipeline_stack, params=params).json()
     assert len(rows) == 5
-    assert list(rows[0]) == ["timestamp", "wind_speed", "power", "ambient_temperature"]
+    catalog = [v["name"] for v in get(pipeline_stack, "/variables").json()["variables"]]
+    assert list(rows[0]) == ["timestamp", *catalog]
+    assert catalog[:3] == ["wind_speed", "power", "ambient_temperature"]  # the single-turbine API's, first
+
+
+def test_named_turbines_each_row_names_its_turbine_ordered_by_turbine_then_time(pipeline_stack):
+    params = [*DAY.items(), ("turbine", "T03"), ("turbine", "T01"), ("turbine", "T03"), ("columns", "power")]
+    for fmt in ("json", "csv"):
+        response = get(pipeline_stack, params=[*params, ("format", fmt)])
+        assert response.status_code == 200
+        if fmt == "json":
+            rows = [(r["turbine"], r["timestamp"], r["power"]) for r in response.json()]
+            assert list(response.json()[0]) == ["turbine", "timestamp", "power"]
+        else:
+            lines = list(csv.reader(io.StringIO(response.text)))
+            assert lines[0] == ["turbine", "timestamp", "power"]
+            rows = [(t, ts, float(p)) for t, ts, p in lines[1:]]
+        assert [t for t, *_ in rows] == ["T01"] * 1440 + ["T03"] * 1440
+        with pipeline_stack.fonte_owner() as conn:
+            conn.execute("set timezone = 'UTC'")
+            expected = conn.execute(
+                "select turbine_id, timestamp, power from data where turbine_id in ('T01', 'T03')"
+                " and timestamp >= '2024-05-23' and timestamp < '2024-05-24' order by 1, 2"
+            ).fetchall()
+        assert [(t, datetime.fromisoformat(ts), p) for t, ts, p in rows] == expected
+
+
+def test_an_unknown_turbine_is_a_422_that_lists_the_known_ones(pipeline_stack):
+    response = get(pipeline_stack, params=[*DAY.items(), ("turbine", "T01"), ("turbine", "T99")])
+    assert response.status_code == 422
+    assert response.json()["detail"] == "unknown turbine 'T99'; Fonte has: T01, T02, T03, T04"
 
 
 def test_columns_keep_request_order_and_repeats_collapse(pipeline_stack):
@@ -148,15 +179,22 @@ def test_health_and_variables(pipeline_stack):
         "streams": {"slots": 10, "in_use": 0, "waiting": 0, "saturated": False},
     }
     body = get(pipeline_stack, "/variables").json()
-    assert [(v["name"], v["unit"]) for v in body["variables"]] == [
-        ("wind_speed", "m/s"),
-        ("power", "kW"),
-        ("ambient_temperature", "°C"),
+    assert [(v["name"], v["unit"], v["kind"]) for v in body["variables"]] == [
+        ("wind_speed", "m/s", "linear"),
+        ("power", "kW", "linear"),
+        ("ambient_temperature", "°C", "linear"),
+        ("wind_direction", "°", "angle"),
+        ("nacelle_position", "°", "angle"),
+        ("rotor_speed", "rpm", "linear"),
+        ("pitch_angle", "°", "linear"),
+        ("gearbox_temperature", "°C", "linear"),
+        ("generator_temperature", "°C", "linear"),
+        ("operating_state", "code", "state"),
     ]
-    assert [(v["kind"], v["range_min"], v["range_max"], v["iec_name"]) for v in body["variables"]] == [
-        ("linear", 0.0, 40.0, "WMET_HorWdSpd"),
-        ("linear", -100.0, 2200.0, "WTUR_W"),
-        ("linear", -40.0, 50.0, "WMET_EnvTmp"),
+    assert [(v["range_min"], v["range_max"], v["iec_name"]) for v in body["variables"][:3]] == [
+        (0.0, 40.0, "WMET_HorWdSpd"),
+        (-100.0, 2200.0, "WTUR_W"),
+        (-40.0, 50.0, "WMET_EnvTmp"),
     ]
     assert body["period"] == {
         "first_timestamp": "2024-05-20T00:00:00+00:00",
@@ -165,11 +203,13 @@ def test_health_and_variables(pipeline_stack):
     }
 
 
-def test_turbines_serve_the_generated_turbine_and_its_curve(pipeline_stack):
-    """The turbine whose samples Fonte holds, as seeded in its table, and its reference curve
-    checked against the cubic law written out here: 0 below cut-in (3 m/s) and from cut-out
-    (25 m/s), 2000 kW from rated speed (12 m/s), cubic in between."""
-    (turbine,) = get(pipeline_stack, "/turbines").json()["turbines"]
+def test_turbines_serve_the_generated_fleet_and_its_curve(pipeline_stack):
+    """The turbines whose samples Fonte holds, as seeded in its table, and the first one's
+    reference curve checked against the cubic law written out here: 0 below cut-in (3 m/s)
+    and from cut-out (25 m/s), 2000 kW from rated speed (12 m/s), cubic in between."""
+    fleet = get(pipeline_stack, "/turbines").json()["turbines"]
+    assert [t["id"] for t in fleet] == ["T01", "T02", "T03", "T04"]
+    turbine = fleet[0]
     curve = {point["wind_speed"]: point["power"] for point in turbine.pop("power_curve")}
     assert turbine == {
         "id": "T01",
@@ -183,7 +223,9 @@ def test_turbines_serve_the_generated_turbine_and_its_curve(pipeline_stack):
         "cut_out_speed_ms": 25.0,
     }
     with pipeline_stack.fonte_owner() as conn:
-        assert conn.execute("select id, rated_power_kw from turbine").fetchall() == [("T01", 2000.0)]
+        assert conn.execute("select id, rated_power_kw from turbine order by id").fetchall() == [
+            (t, 2000.0) for t in ("T01", "T02", "T03", "T04")
+        ]
     assert len(curve) == 61
     for speed, power in curve.items():
         if speed < 3.0 or speed >= 25.0:
@@ -206,7 +248,7 @@ def test_an_api_starting_on_a_fonte_from_before_the_turbine_table_makes_it(pipel
     assert "Fonte has no turbine table yet: run `python -m fonte_api seed`" in missing.json()["detail"]
     with ApiProcess(pipeline_stack.process_env(FONTE_SEED_ON_STARTUP="1"), tmp_path / "api.log") as api:
         turbines = requests.get(f"{api.url}/turbines", timeout=60).json()["turbines"]
-    assert [t["id"] for t in turbines] == ["T01"]
+    assert [t["id"] for t in turbines] == ["T01", "T02", "T03", "T04"]
     with pipeline_stack.fonte_owner() as conn:
         assert conn.execute("select count(*), sum(power) from data").fetchone() == before
 
@@ -223,7 +265,7 @@ def test_every_default_sample_lies_within_its_tags_physical_range(pipeline_stack
 def test_openapi_documents_every_parameter(pipeline_stack):
     spec = get(pipeline_stack, "/openapi.json").json()
     parameters = spec["paths"]["/data"]["get"]["parameters"]
-    assert {p["name"] for p in parameters} == {"start_timestamp", "end_timestamp", "columns", "format"}
+    assert {p["name"] for p in parameters} == {"start_timestamp", "end_timestamp", "turbine", "columns", "format"}
     for p in parameters:
         assert p.get("description"), p["name"]
         assert p.get("examples") or p["schema"].get("examples") or p.get("example") is not None, p["name"]
@@ -261,3 +303,53 @@ def test_rows_stay_ordered_after_they_move_in_the_heap(pipeline_stack):
         # Put the heap back in key order for the tests that follow (values never changed).
         with pipeline_stack.fonte_owner() as conn:
             conn.execute("cluster data using data_pkey")
+
+
+def test_an_api_starting_on_a_single_turbine_fonte_makes_it_a_fleet_with_the_same_first_turbine(
+    pipeline_stack, tmp_path
+):
+    """A Fonte from before the fleet: `data` keyed by time alone, three columns. The API's
+    startup generates it again as a fleet (docs/api.md); the first turbine's rows come back
+    the same, and so does the fleet the session had."""
+    with pipeline_stack.fonte_owner() as conn:
+        fleet_before = conn.execute("select md5(string_agg(data::text, '' order by turbine_id, timestamp)) from data")
+        fleet_before = fleet_before.fetchone()[0]
+        conn.execute("alter table data rename to data_fleet")
+        conn.execute("alter index data_pkey rename to data_fleet_pkey")
+        conn.execute(
+            "create table data as select timestamp, wind_speed, power, ambient_temperature from data_fleet"
+            " where turbine_id = 'T01' order by timestamp"
+        )
+        conn.execute("alter table data add primary key (timestamp)")
+        single = conn.execute("select * from data order by timestamp").fetchall()
+    try:
+        with ApiProcess(pipeline_stack.process_env(FONTE_SEED_ON_STARTUP="1"), tmp_path / "api.log") as api:
+            assert [t["id"] for t in requests.get(f"{api.url}/turbines", timeout=60).json()["turbines"]] == [
+                "T01",
+                "T02",
+                "T03",
+                "T04",
+            ]
+        with pipeline_stack.fonte_owner() as conn:
+            first = conn.execute(
+                "select timestamp, wind_speed, power, ambient_temperature from data where turbine_id = 'T01'"
+                " order by timestamp"
+            ).fetchall()
+            fleet_after = conn.execute(
+                "select md5(string_agg(data::text, '' order by turbine_id, timestamp)) from data"
+            ).fetchone()[0]
+        assert first == single
+        assert fleet_after == fleet_before
+    finally:  # the session's fleet back, whatever happened
+        with pipeline_stack.fonte_owner() as conn:
+            if conn.execute("select to_regclass('data_fleet') is not null").fetchone()[0]:
+                regenerated = conn.execute(
+                    "select exists (select 1 from information_schema.columns"
+                    " where table_name = 'data' and column_name = 'turbine_id')"
+                ).fetchone()[0]
+                if regenerated:
+                    conn.execute("drop table data_fleet")
+                else:
+                    conn.execute("drop table data")
+                    conn.execute("alter table data_fleet rename to data")
+                    conn.execute("alter index data_fleet_pkey rename to data_pkey")

@@ -10,7 +10,7 @@ import requests
 from .conftest import API_TOKEN
 
 DAY = [("start_timestamp", "2024-05-23T00:00:00"), ("end_timestamp", "2024-05-24T00:00:00")]
-DATA_ACCEPTS = "start_timestamp, end_timestamp, columns, format"
+DATA_ACCEPTS = "start_timestamp, end_timestamp, turbine, columns, format"
 
 
 def get(url: str, params, **kwargs) -> requests.Response:

@@ -11,8 +11,9 @@ from starlette.concurrency import run_in_threadpool
 
 from ..db import PoolDep
 from ..errors import TOKEN_REFUSED, ErrorOut
-from ..models import VARIABLES
+from ..models import DEFAULT_TURBINE, VARIABLES
 from ..streaming import MEDIA_TYPES, GuardedStreamingResponse, OutputFormat, StreamSlotsDep, open_stream
+from .turbines import turbine_table
 
 router = APIRouter(tags=["data"])
 
@@ -34,6 +35,17 @@ def as_utc(value: datetime, name: str) -> datetime:
         raise HTTPException(422, f"{name} is out of the supported range (years 1 to 9999 UTC)") from None
 
 
+def known_turbines(pool, requested: list[str]) -> list[str]:
+    """The requested turbines without repeats, or a 422 naming the unknown ones and listing
+    Fonte's."""
+    with turbine_table(), pool.connection() as conn:
+        known = [row[0] for row in conn.execute("select id from turbine order by id")]
+    unknown = [t for t in dict.fromkeys(requested) if t not in known]
+    if unknown:
+        raise HTTPException(422, f"unknown turbine {', '.join(map(repr, unknown))}; Fonte has: {', '.join(known)}")
+    return list(dict.fromkeys(requested))
+
+
 def choose_format(explicit: OutputFormat | None, accept: str | None) -> OutputFormat:
     if explicit is not None:
         return explicit
@@ -49,9 +61,10 @@ def choose_format(explicit: OutputFormat | None, accept: str | None) -> OutputFo
     "/data",
     summary="Samples of a time range",
     description=(
-        "Rows with `start_timestamp <= timestamp < end_timestamp`, ordered by timestamp, "
-        "one flat object per sample. Timestamps are ISO 8601; naive ones are read as UTC; "
-        "output carries `+00:00`. Streamed: any range is served in constant memory."
+        "Rows with `start_timestamp <= timestamp < end_timestamp`, one flat object per sample: of the "
+        "default turbine ordered by timestamp, or of the named turbines ordered by turbine, then timestamp. "
+        "Timestamps are ISO 8601; naive ones are read as UTC; output carries `+00:00`. Streamed: any range "
+        "is served in constant memory."
     ),
     responses={
         200: {
@@ -66,7 +79,8 @@ def choose_format(explicit: OutputFormat | None, accept: str | None) -> OutputFo
         422: {
             "model": ErrorOut,
             "description": (
-                "Unknown column, malformed timestamp, start not before end, or a query parameter this "
+                "Unknown column or turbine (listing the known ones), malformed timestamp, start not before end, "
+                "or a query parameter this "
                 "route does not declare (named, with the accepted ones; `limit`/`offset` included: "
                 "the answer is a stream, never paged)."
             ),
@@ -97,6 +111,17 @@ async def get_data(
             examples=["2024-05-24T00:00:00"],
         ),
     ],
+    turbine: Annotated[
+        list[str] | None,
+        Query(
+            description=(
+                "Turbines to return, repeatable (`turbine=T01&turbine=T02`); the ids of `/turbines`. "
+                f"Omitted: the default turbine ({DEFAULT_TURBINE.id}), rows exactly as the single-turbine API "
+                "gave them. Named: each row starts with `turbine`; rows are ordered by turbine, then time."
+            ),
+            examples=[["T01", "T02"]],
+        ),
+    ] = None,
     columns: Annotated[
         list[VariableName] | None,
         Query(
@@ -125,10 +150,11 @@ async def get_data(
     # Repeats are harmless; order follows the request, as the route this API replaces did
     # (docs/contracts.md).
     names = list(dict.fromkeys(c.value for c in columns)) if columns else list(VARIABLES)
+    turbines = await run_in_threadpool(known_turbines, pool, turbine) if turbine else DEFAULT_TURBINE.id
     fmt = choose_format(format, accept)
     guard = await slots.acquire()
     try:
-        guard.body = await run_in_threadpool(open_stream, pool, names, start, end, fmt)
+        guard.body = await run_in_threadpool(open_stream, pool, names, start, end, fmt, turbines)
     except BaseException:
         await guard.release()
         raise

@@ -3,6 +3,8 @@ power curve (what a report draws measured power against)."""
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+
 import psycopg
 from fastapi import APIRouter, HTTPException
 from psycopg import sql
@@ -47,6 +49,18 @@ def curve_points(turbine: TurbineBase) -> list[CurvePointOut]:
     return [CurvePointOut(wind_speed=v, power=p) for v, p in zip(speeds, powers.tolist(), strict=True)]
 
 
+@contextmanager
+def turbine_table():
+    """A missing turbine table is a 503 that says what to run: a Fonte seeded before the
+    table existed, served by an API that does not seed."""
+    try:
+        yield
+    except psycopg.errors.UndefinedTable:
+        raise HTTPException(
+            503, "Fonte has no turbine table yet: run `python -m fonte_api seed` (or start the API with seeding on)"
+        ) from None
+
+
 @router.get(
     "/turbines",
     summary="The turbines, with their metadata and reference power curve",
@@ -59,13 +73,7 @@ def curve_points(turbine: TurbineBase) -> list[CurvePointOut]:
 )
 def turbines(pool: PoolDep) -> FleetOut:
     columns = sql.SQL(", ").join(map(sql.Identifier, TurbineBase.model_fields))
-    try:
-        with pool.connection() as conn, conn.cursor(row_factory=dict_row) as cur:
-            rows = cur.execute(sql.SQL("select {} from turbine order by id").format(columns)).fetchall()
-    except psycopg.errors.UndefinedTable:
-        # A Fonte seeded before the table existed, served by an API that does not seed.
-        raise HTTPException(
-            503, "Fonte has no turbine table yet: run `python -m fonte_api seed` (or start the API with seeding on)"
-        ) from None
+    with turbine_table(), pool.connection() as conn, conn.cursor(row_factory=dict_row) as cur:
+        rows = cur.execute(sql.SQL("select {} from turbine order by id").format(columns)).fetchall()
     fleet = [TurbineBase(**row) for row in rows]
     return FleetOut(turbines=[TurbineOut(**t.model_dump(), power_curve=curve_points(t)) for t in fleet])

@@ -11,7 +11,7 @@ from pydantic import BaseModel, Field
 
 from ..db import PoolDep
 from ..errors import DATABASE_UNREACHABLE, NO_PARAMETERS, TOKEN_REFUSED
-from ..models import VARIABLES
+from ..models import DEFAULT_TURBINE, VARIABLES
 
 router = APIRouter(tags=["meta"])
 
@@ -30,13 +30,15 @@ class VariableOut(BaseModel):
 
 
 class PeriodOut(BaseModel):
+    """The default turbine's samples (the generated plant's turbines share one period)."""
+
     first_timestamp: str | None = Field(
         description="Earliest sample, ISO 8601 UTC.", examples=["2024-05-20T00:00:00+00:00"]
     )
     last_timestamp: str | None = Field(
         description="Latest sample, ISO 8601 UTC.", examples=["2024-05-29T23:59:00+00:00"]
     )
-    rows: int = Field(description="Number of samples.", examples=[14400])
+    rows: int = Field(description="Number of samples (each turbine has as many).", examples=[14400])
 
 
 class CatalogOut(BaseModel):
@@ -54,6 +56,8 @@ def variables(pool: PoolDep) -> CatalogOut:
     with pool.connection() as conn:
         first, last, rows = conn.execute(
             "select to_json(min(timestamp)) #>> '{}', to_json(max(timestamp)) #>> '{}', count(*) from data"
+            " where turbine_id = %s",
+            (DEFAULT_TURBINE.id,),
         ).fetchone()
     return CatalogOut(
         variables=[VariableOut(**asdict(v)) for v in VARIABLES.values()],

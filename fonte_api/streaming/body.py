@@ -20,8 +20,8 @@ from .query import OutputFormat, build_copy
 BATCH_BYTES = 64 * 1024
 
 
-def _copy_batches(pool: ConnectionPool, query: sql.Composed, start: datetime, end: datetime) -> Iterator[bytes]:
-    with pool.connection() as conn, conn.cursor() as cur, cur.copy(query, (start, end)) as copy:
+def _copy_batches(pool: ConnectionPool, query: sql.Composed, params: tuple) -> Iterator[bytes]:
+    with pool.connection() as conn, conn.cursor() as cur, cur.copy(query, params) as copy:
         batch = bytearray()
         for row in copy:
             batch += row
@@ -59,7 +59,15 @@ class BodyStream:
 
 
 def open_stream(
-    pool: ConnectionPool, columns: list[str], start: datetime, end: datetime, fmt: OutputFormat
+    pool: ConnectionPool,
+    columns: list[str],
+    start: datetime,
+    end: datetime,
+    fmt: OutputFormat,
+    turbines: list[str] | str,
 ) -> BodyStream:
-    """Run the query now and return the body."""
-    return BodyStream(_copy_batches(pool, build_copy(columns, fmt), start, end), fmt)
+    """Run the query now and return the body. `turbines`: one id (a request that named no
+    turbine: the default one, rows without `turbine`), or the list the request named."""
+    named = isinstance(turbines, list)
+    query = build_copy(columns, fmt, named_turbines=named)
+    return BodyStream(_copy_batches(pool, query, (turbines, start, end)), fmt)

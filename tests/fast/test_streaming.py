@@ -23,7 +23,7 @@ def sql_text(fmt: OutputFormat, columns: list[str]) -> str:
 def test_json_query_selects_the_whitelisted_columns_in_order_with_bound_range():
     text = sql_text(OutputFormat.json, ["power", "wind_speed"])
     assert text.startswith('copy (select row_to_json(r) from (select "timestamp", "power", "wind_speed" from data')
-    assert "where timestamp >= %s and timestamp < %s order by timestamp" in text
+    assert "where turbine_id = %s and timestamp >= %s and timestamp < %s order by timestamp" in text
     assert text.endswith("to stdout")
 
 
