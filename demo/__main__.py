@@ -18,7 +18,6 @@ import requests
 
 from devstack.config import REPO_ROOT, VENV_BIN, load_config
 from extract.days import utc_midnight
-from fonte_api.models import VARIABLES
 from pipeline_constants import BUCKETS_PER_DAY
 from pipeline_settings import AlvoSettings, ApiSettings, PipelineSettings
 from report.read import STATS, read_statistics
@@ -65,7 +64,7 @@ def _fmt(value) -> str:
 def show_statistics(alvo: AlvoSettings, day: date, first_buckets: int = 3) -> None:
     buckets = read_statistics(alvo, day)  # by variable, in Fonte's order, as the report reads them
     click.echo(f"Buckets per signal on {day} (a complete day has {BUCKETS_PER_DAY}):")
-    for variable in VARIABLES:
+    for variable in buckets:
         for stat in STATS:
             count = sum(1 for b in buckets.get(variable, []) if getattr(b, stat) is not None)
             click.echo(f"  {f'{variable}_{stat}':<26} {count:>4}")
