@@ -21,6 +21,7 @@ from extract.days import utc_midnight
 from pipeline_constants import BUCKETS_PER_DAY
 from pipeline_settings import AlvoSettings, ApiSettings, PipelineSettings
 from report.read import STATS, read_statistics
+from report.variables import from_api
 
 
 def _step(title: str) -> None:
@@ -61,8 +62,8 @@ def _fmt(value) -> str:
     return "" if value is None else f"{value:12.4f}"
 
 
-def show_statistics(alvo: AlvoSettings, day: date, first_buckets: int = 3) -> None:
-    buckets = read_statistics(alvo, day)  # by variable, in Fonte's order, as the report reads them
+def show_statistics(alvo: AlvoSettings, api: ApiSettings, day: date, first_buckets: int = 3) -> None:
+    buckets = read_statistics(alvo, day, from_api(api))  # by variable, in Fonte's order, as the report reads them
     click.echo(f"Buckets per signal on {day} (a complete day has {BUCKETS_PER_DAY}):")
     for variable in buckets:
         for stat in STATS:
@@ -98,7 +99,7 @@ def main(day: str) -> None:
     seconds = _run([str(VENV_BIN / "dbt"), "build", "--vars", f"day: '{day}'"], REPO_ROOT / "dbt_project", env)
     click.echo(f"(dbt build took {seconds:.1f} s)")
     _step(f"4. The 10-minute statistics of {day}, from Alvo")
-    show_statistics(config.alvo_settings, the_day)
+    show_statistics(config.alvo_settings, config.api, the_day)
     _step(f"5. The report of {day}: python -m report {day}")
     _run([sys.executable, "-m", "report", day], REPO_ROOT, env)
     html = PipelineSettings.load().reports_folder() / f"{day}.html"
