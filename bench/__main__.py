@@ -29,6 +29,7 @@ from devstack.memory import PeakRss
 from fonte_api.seeding import seed
 from fonte_api.settings import GeneratorSettings
 
+from .generator import generator_rows
 from .limit import measure_limit
 from .measure import dbt_vars, run
 from .orchestration import Orchestration, days_by_environment_row, lock_row, orchestration_rows, unit_test_row
@@ -243,6 +244,10 @@ EXTRA_HEADERS = {
         "| build | --vars s | WINDPIPE_DAYS s | saving s |",
         "| --- | ---: | ---: | ---: |",
     ],
+    "The fleet generator, a plant's day loaded into Fonte by COPY (seconds, median (min–max) of 3 runs):": [
+        "| fleet | rows | values | seconds | values/s |",
+        "| --- | ---: | ---: | ---: | ---: |",
+    ],
 }
 
 
@@ -254,6 +259,7 @@ def measure_extras(bench: Bench, home: Path, only: tuple[str, ...]) -> dict[str,
         titles[1]: not only or any(o in "unit tests" for o in only),
         titles[2]: not only or any(o in "locks" for o in only),
         titles[3]: not only or any(o in "days by environment" for o in only),
+        titles[4]: not only or any(o in "generator" for o in only),
     }
     extras: dict[str, list[str]] = {title: [] for title in titles}
     if not any(wanted.values()):
@@ -272,6 +278,11 @@ def measure_extras(bench: Bench, home: Path, only: tuple[str, ...]) -> dict[str,
     if wanted[titles[3]]:
         click.echo("[days by environment] a new day's build by --vars and by WINDPIPE_DAYS ...")
         extras[titles[3]] = [days_by_environment_row(orchestration)]
+    if wanted[titles[4]]:
+        click.echo("[generator] 1, 5 and 25 turbines' day loaded into Fonte ...")
+        extras[titles[4]] = generator_rows(bench.config.fonte_owner_url, bench.config.fonte_url)
+        click.echo("restoring the default Fonte data ...")
+        bench.reseed(GeneratorSettings())
     return extras
 
 
@@ -279,7 +290,10 @@ def measure_extras(bench: Bench, home: Path, only: tuple[str, ...]) -> dict[str,
 @click.option(
     "--only",
     multiple=True,
-    help="Run only workloads whose name contains this text (also: dagster, unit tests, locks, days by environment).",
+    help=(
+        "Run only workloads whose name contains this text "
+        "(also: dagster, unit tests, locks, days by environment, generator)."
+    ),
 )
 @click.option("--no-save", is_flag=True, help="Print the table without appending it to bench/results.md.")
 def main(only, no_save):

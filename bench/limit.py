@@ -36,7 +36,8 @@ select s.bucket, sig.id, v.value
 from (
     select date_bin('{BUCKET_MINUTES} minutes', timestamp, timestamptz '{BUCKET_ORIGIN.isoformat()}') as bucket,
            variable,
-           avg(value) as mean, min(value) as min, max(value) as max, stddev_samp(value) as std
+           avg(value order by timestamp) as mean, min(value) as min, max(value) as max,
+           stddev_samp(value order by timestamp) as std
     from {SCHEMA}.staging
     where value is not null and value not in ('NaN'::float8, 'Infinity'::float8, '-Infinity'::float8)
     group by 1, 2
