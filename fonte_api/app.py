@@ -18,7 +18,7 @@ from .db import LIBPQ_CONNECT_TIMEOUT_SECONDS, STREAM_SLOTS, open_pool
 from .errors import ErrorDetail, ErrorOut, StreamSlotsBusy
 from .routes import data, health, turbines, variables
 from .security import require_token
-from .seeding import seed
+from .seeding import has_fleet_table, seed
 from .settings import Settings, load_settings
 from .streaming import StreamSlots
 from .strict_query import refuse_undeclared_query
@@ -30,12 +30,12 @@ def _fonte_needs_seeding(reader_url: str) -> bool:
     """No samples yet, or a Fonte from before the turbine table or before the fleet (a `data`
     without `turbine_id`: generated again as a fleet, docs/api.md)."""
     with psycopg.connect(reader_url, connect_timeout=LIBPQ_CONNECT_TIMEOUT_SECONDS) as conn:
-        data, turbine, fleet = conn.execute(
-            "select to_regclass('public.data') is not null, to_regclass('public.turbine') is not null,"
-            " exists (select 1 from information_schema.columns"
-            " where table_schema = 'public' and table_name = 'data' and column_name = 'turbine_id')"
+        data, turbine = conn.execute(
+            "select to_regclass('public.data') is not null, to_regclass('public.turbine') is not null"
         ).fetchone()
-        return not (data and turbine and fleet) or not conn.execute("select exists (select 1 from data)").fetchone()[0]
+        if not (data and turbine and has_fleet_table(conn)):
+            return True
+        return not conn.execute("select exists (select 1 from data)").fetchone()[0]
 
 
 def seed_if_empty(settings: Settings) -> None:

@@ -63,11 +63,10 @@ def _csv_chunks(settings: GeneratorSettings):
         yield "".join(lines)
 
 
-def _single_turbine_table(conn: psycopg.Connection) -> bool:
-    """A `data` table from before the fleet: keyed by time alone, without `turbine_id`."""
+def has_fleet_table(conn: psycopg.Connection) -> bool:
+    """`data` is keyed by turbine (it has `turbine_id`): a Fonte from after the fleet."""
     return conn.execute(
-        "select exists (select 1 from information_schema.tables where table_schema = 'public' and table_name = 'data')"
-        " and not exists (select 1 from information_schema.columns"
+        "select exists (select 1 from information_schema.columns"
         " where table_schema = 'public' and table_name = 'data' and column_name = 'turbine_id')"
     ).fetchone()[0]
 
@@ -80,8 +79,8 @@ def seed(owner_url: str, reader_url: str | None, settings: GeneratorSettings, *,
     tags = sql.SQL(", ").join(map(sql.Identifier, VARIABLES))
     with psycopg.connect(owner_url) as conn:
         conn.execute("set local lock_timeout = '30s'")
-        if _single_turbine_table(conn):
-            conn.execute("drop table data")
+        if conn.execute("select to_regclass('public.data') is not null").fetchone()[0] and not has_fleet_table(conn):
+            conn.execute("drop table data")  # a single-turbine Fonte, from before the fleet
         conn.execute(create_table_sql())
         conn.execute(create_table_sql(Turbine.__table__))
         # Serialise concurrent seeders (an API restarting while `seed` runs).
