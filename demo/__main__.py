@@ -63,8 +63,9 @@ def _fmt(value) -> str:
 
 
 def show_statistics(alvo: AlvoSettings, api: ApiSettings, day: date, first_buckets: int = 3) -> None:
-    buckets = read_statistics(alvo, day, from_api(api))  # by variable, in Fonte's order, as the report reads them
-    click.echo(f"Buckets per signal on {day} (a complete day has {BUCKETS_PER_DAY}):")
+    # The default turbine's linear tags, in Fonte's order, as the report reads them.
+    buckets = read_statistics(alvo, day, from_api(api))
+    click.echo(f"Buckets per signal of the default turbine on {day} (a complete day has {BUCKETS_PER_DAY}):")
     for variable in buckets:
         for stat in STATS:
             count = sum(1 for b in buckets.get(variable, []) if getattr(b, stat) is not None)
@@ -89,12 +90,8 @@ def main(day: str) -> None:
     env = config.process_env()
     _step(f"1. The Fonte API answers for {day}")
     show_api(config.api, the_day)
-    _step(f"2. Extract {day} (all three variables) into Alvo's staging table raw.fonte_data")
-    _run(
-        [sys.executable, "-m", "extract", day, "--columns", "wind_speed", "power", "ambient_temperature"],
-        REPO_ROOT,
-        env,
-    )
+    _step(f"2. Extract {day} (every turbine, every tag) into Alvo's staging table raw.fonte_data")
+    _run([sys.executable, "-m", "extract", day], REPO_ROOT, env)
     _step(f"3. dbt build --vars 'day: {day}'")
     seconds = _run([str(VENV_BIN / "dbt"), "build", "--vars", f"day: '{day}'"], REPO_ROOT / "dbt_project", env)
     click.echo(f"(dbt build took {seconds:.1f} s)")

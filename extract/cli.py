@@ -1,4 +1,4 @@
-"""`python -m extract DAY [--to DAY] [--columns ...]`: stage days of Fonte data into Alvo.
+"""`python -m extract DAY [--to DAY] [--turbines ...] [--columns ...]`: stage days of Fonte data into Alvo.
 
 Only the command line lives here: parsing, printing and exit codes. The work is
 `extract.pipeline.extract_days`.
@@ -17,14 +17,15 @@ from pipeline_settings import PipelineSettings
 
 from .client import FonteClient
 from .days import DAY_PATTERN, parse_day
-from .errors import ExtractError, UnknownColumns
-from .pipeline import DEFAULT_COLUMNS, DayResult, extract_days
+from .errors import ExtractError, UnknownNames
+from .pipeline import DayResult, extract_days
 
-_COLUMN_FLAGS = ("--columns", "-c")
+# The options that take several names after one flag, by their spellings.
+_LIST_FLAGS = {"--columns": "--columns", "-c": "--columns", "--turbines": "--turbines", "-t": "--turbines"}
 
 
-def spread_columns(args: list[str]) -> list[str]:
-    """Rewrite `--columns a b` into `--columns a --columns b`.
+def spread_names(args: list[str]) -> list[str]:
+    """Rewrite `--columns a b` into `--columns a --columns b` (and `--turbines` likewise).
 
     click options take one value each; users write several names after one `--columns`
     (as argparse's nargs would allow). Names are taken until the next option or a date
@@ -32,35 +33,41 @@ def spread_columns(args: list[str]) -> list[str]:
     needs a value.
     """
     rewritten: list[str] = []
-    taking, taken = False, 0
+    taking, taken = None, 0
     for arg in args:
-        if arg in _COLUMN_FLAGS:
+        if arg in _LIST_FLAGS:
             if taking and not taken:
-                rewritten.append("--columns")
-            taking, taken = True, 0
+                rewritten.append(taking)
+            taking, taken = _LIST_FLAGS[arg], 0
             continue
         if taking and not arg.startswith("-") and not DAY_PATTERN.match(arg):
-            rewritten += ["--columns", arg]
+            rewritten += [taking, arg]
             taken += 1
             continue
         if taking and not taken:
-            rewritten.append("--columns")
-        taking = False
+            rewritten.append(taking)
+        taking = None
         rewritten.append(arg)
     if taking and not taken:
-        rewritten.append("--columns")
+        rewritten.append(taking)
     return rewritten
 
 
-def split_columns(values: tuple[str, ...]) -> list[str]:
-    """Names from repeated and comma-separated values, in order, without repeats."""
+def split_names(values: tuple[str, ...]) -> list[str] | None:
+    """Names from repeated and comma-separated values, in order, without repeats; None (every
+    one the API serves) when none is given."""
     names = [name.strip() for value in values for name in value.split(",") if name.strip()]
-    return list(dict.fromkeys(names)) or list(DEFAULT_COLUMNS)
+    return list(dict.fromkeys(names)) or None
+
+
+def describe_names(names: list[str], what: str) -> str:
+    """A day's line names a few turbines or tags, and counts many."""
+    return ",".join(names) if len(names) <= 4 else f"{len(names)} {what}"
 
 
 class _Command(click.Command):
     def parse_args(self, ctx, args):
-        return super().parse_args(ctx, spread_columns(args))
+        return super().parse_args(ctx, spread_names(args))
 
 
 def day_param(ctx, param, value):
@@ -97,11 +104,18 @@ def _alvo_option(name: str, **kwargs):
     "--to", "last_day", callback=day_param, metavar="DAY", help="Last day of a range, included (default: DAY alone)."
 )
 @click.option(
+    "--turbines",
+    "-t",
+    multiple=True,
+    metavar="ID...",
+    help="Turbines to load, space- or comma-separated. [default: every turbine the API serves]",
+)
+@click.option(
     "--columns",
     "-c",
     multiple=True,
     metavar="NAME...",
-    help=f"Variables to load, space- or comma-separated. [default: {' '.join(DEFAULT_COLUMNS)}]",
+    help="Tags to load, space- or comma-separated. [default: every tag the API serves]",
 )
 @click.option("--api-url", default=None, help=_from_settings("fonte_api_url", "Base URL of the Fonte API."))
 @_alvo_option("host")
@@ -129,6 +143,7 @@ def _alvo_option(name: str, **kwargs):
 def main(
     day,
     last_day,
+    turbines,
     columns,
     api_url,
     alvo_host,
@@ -142,9 +157,10 @@ def main(
 ):
     """Stage Fonte data for DAY (UTC, YYYY-MM-DD), or DAY to --to, into Alvo's raw.fonte_data.
 
-    Each day is fetched as [DAY 00:00Z, DAY+1 00:00Z) through the API and replaces that
-    day's slice of the requested columns in one transaction: a rerun leaves one copy,
-    and a failure leaves the previous copy as it was.
+    Each day is fetched as [DAY 00:00Z, DAY+1 00:00Z) through the API, every requested
+    turbine in one request, and replaces that day's slice of the requested turbines and
+    columns in one transaction: a rerun leaves one copy, and a failure leaves the previous
+    copy as it was.
 
     When the API requires a token, set FONTE_API_TOKEN.
 
@@ -154,7 +170,8 @@ def main(
     last_day = last_day or day
     if last_day < day:
         raise click.BadParameter(f"--to {last_day} is before {day}", param_hint="--to")
-    names = split_columns(columns)
+    names = split_names(columns)
+    turbine_ids = split_names(turbines)
     try:
         settings = PipelineSettings.load()
     except ValueError as exc:
@@ -175,15 +192,15 @@ def main(
     def report(result: DayResult) -> None:
         progress.update(1)
         click.echo(
-            f"{result.day}  {','.join(result.columns)}  {result.rows} rows ({result.values} values)  "
-            f"{result.seconds:.2f} s"
+            f"{result.day}  {describe_names(result.turbines, 'turbines')}  {describe_names(result.columns, 'tags')}  "
+            f"{result.rows} rows ({result.values} values)  {result.seconds:.2f} s"
         )
 
     try:
         with progress:
-            extract_days(day, last_day, names, client, alvo, on_day=report)
-    except UnknownColumns as exc:
-        raise click.BadParameter(str(exc), param_hint="--columns") from None
+            extract_days(day, last_day, names, client, alvo, on_day=report, turbines=turbine_ids)
+    except UnknownNames as exc:
+        raise click.BadParameter(str(exc), param_hint=exc.option) from None
     except ExtractError as exc:
         if verbose:
             traceback.print_exc()

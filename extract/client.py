@@ -20,8 +20,10 @@ CHUNK_BYTES = 64 * 1024
 
 @dataclass(frozen=True)
 class Catalog:
-    """What the API says it serves: the allowed columns and the period Fonte covers."""
+    """What the API says it serves: the tags (with unit, kind and range, as /variables gives
+    them), the allowed columns, and the period Fonte covers."""
 
+    variables: list[dict]
     columns: list[str]
     units: dict[str, str]
     first: datetime | None
@@ -36,6 +38,18 @@ class Catalog:
         if not self.rows:
             return "Fonte holds no data at all"
         return f"Fonte covers {self.first.isoformat()} to {self.last.isoformat()} ({self.rows} rows)"
+
+
+@dataclass(frozen=True)
+class Fleet:
+    """What /turbines says: each turbine's metadata, in id order, and the default turbine."""
+
+    turbines: list[dict]
+    default: str | None
+
+    @property
+    def ids(self) -> list[str]:
+        return [t["id"] for t in self.turbines]
 
 
 def make_session(retries: int, backoff: float) -> requests.Session:
@@ -104,6 +118,7 @@ class FonteClient:
         period = body.get("period") or {}
         parse = lambda v: datetime.fromisoformat(v) if v else None  # noqa: E731
         return Catalog(
+            variables=list(body.get("variables", [])),
             columns=[v["name"] for v in body.get("variables", [])],
             units={v["name"]: v.get("unit", "") for v in body.get("variables", [])},
             first=parse(period.get("first_timestamp")),
@@ -111,9 +126,17 @@ class FonteClient:
             rows=int(period.get("rows") or 0),
         )
 
-    def stream_csv(self, start: datetime, end: datetime, columns: list[str]) -> tuple[list[str], Iterator[bytes]]:
-        """The header's fields and an iterator over the rest of the CSV body, as bytes."""
+    def fleet(self) -> Fleet:
+        body = self._get("/turbines").json()
+        return Fleet(turbines=list(body.get("turbines", [])), default=body.get("default_turbine"))
+
+    def stream_csv(
+        self, start: datetime, end: datetime, columns: list[str], turbines: list[str]
+    ) -> tuple[list[str], Iterator[bytes]]:
+        """The header's fields and an iterator over the rest of the CSV body, as bytes. The
+        turbines are always named, so every row carries its turbine."""
         params = [("start_timestamp", start.isoformat()), ("end_timestamp", end.isoformat()), ("format", "csv")]
+        params += [("turbine", t) for t in turbines]
         params += [("columns", c) for c in columns]
         response = self._get("/data", params=params, stream=True)
         chunks = _guarded(response)

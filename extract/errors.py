@@ -5,13 +5,29 @@ class ExtractError(Exception):
     """Something outside the command line went wrong: the API, Alvo or the data."""
 
 
-class UnknownColumns(ExtractError):
-    """The request names columns the API does not serve: a usage error (exit 2)."""
+class UnknownNames(ExtractError):
+    """The request names columns or turbines the API does not serve: a usage error (exit 2)."""
 
-    def __init__(self, unknown: list[str], allowed: list[str]):
+    option = ""  # the command-line option that named them
+
+    def __init__(self, what: str, unknown: list[str], allowed: list[str]):
         self.unknown = unknown
         self.allowed = allowed
-        super().__init__(f"unknown column {', '.join(unknown)}; the API allows: {', '.join(allowed)}")
+        super().__init__(f"unknown {what} {', '.join(unknown)}; the API allows: {', '.join(allowed)}")
+
+
+class UnknownColumns(UnknownNames):
+    option = "--columns"
+
+    def __init__(self, unknown: list[str], allowed: list[str]):
+        super().__init__("column", unknown, allowed)
+
+
+class UnknownTurbines(UnknownNames):
+    option = "--turbines"
+
+    def __init__(self, unknown: list[str], allowed: list[str]):
+        super().__init__("turbine", unknown, allowed)
 
 
 def first_line(exc: BaseException) -> str:

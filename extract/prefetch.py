@@ -41,9 +41,10 @@ class DayStream:
 class Prefetcher:
     """Iterate over one DayStream per window, in order; at most one day is fetched ahead."""
 
-    def __init__(self, client: FonteClient, windows: list[DayWindow], columns: list[str]):
+    def __init__(self, client: FonteClient, windows: list[DayWindow], turbines: list[str], columns: list[str]):
         self.client = client
         self.windows = windows
+        self.turbines = turbines
         self.columns = columns
         self.streams: queue.Queue = queue.Queue(maxsize=1)
         self.stopping = threading.Event()
@@ -62,7 +63,7 @@ class Prefetcher:
         for window in self.windows:
             chunks: queue.Queue = queue.Queue(maxsize=PREFETCH_CHUNKS)
             try:
-                header, body = self.client.stream_csv(window.start, window.end, self.columns)
+                header, body = self.client.stream_csv(window.start, window.end, self.columns, self.turbines)
             except BaseException as exc:  # handed to the main thread, which reports it
                 self._put(self.streams, exc)
                 return

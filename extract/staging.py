@@ -1,35 +1,68 @@
-"""The Alvo staging table, declared once as SQLAlchemy metadata.
+"""The Alvo staging tables, declared once as SQLAlchemy metadata.
 
-Long form, one row per (timestamp, variable): loading more columns for a day adds rows
-without touching the columns already staged, and a slice (day x columns) is one
-`delete ... where` away. dbt declares it as the source `fonte.fonte_data`.
+The samples are long form, one row per (turbine, timestamp, variable): loading more
+turbines or columns for a day adds rows without touching what is already staged, and a
+slice (day x turbines x columns) is one `delete ... where` away. The key leads with the
+timestamp because every reader (the extractor's replace, dbt's day window) asks for days.
+The tag catalog and the fleet are staged next to them, as the API served them, so that dbt
+reads a tag's kind and a turbine's metadata from Fonte instead of restating them. dbt
+declares all three as the source `fonte`.
 """
 
 from __future__ import annotations
 
-from sqlalchemy import Column, DateTime, Double, MetaData, PrimaryKeyConstraint, Table, Text, func
+from sqlalchemy import Boolean, Column, DateTime, Double, Integer, MetaData, PrimaryKeyConstraint, Table, Text, func
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.schema import CreateSchema, CreateTable
 
-from .names import SCHEMA, TABLE
+from .names import SCHEMA, TABLE, TURBINES_TABLE, VARIABLES_TABLE
 
 metadata = MetaData(schema=SCHEMA)
+
+
+def _loaded_at(what: str) -> Column:
+    return Column("_loaded_at", DateTime(timezone=True), nullable=False, server_default=func.now(), comment=what)
+
 
 fonte_data = Table(
     TABLE,
     metadata,
+    Column("turbine", Text, nullable=False, comment="The turbine's asset id, e.g. T01."),
     Column("timestamp", DateTime(timezone=True), nullable=False, comment="Sample time (UTC)."),
-    Column("variable", Text, nullable=False, comment="Fonte column name, e.g. wind_speed."),
+    Column("variable", Text, nullable=False, comment="The tag: Fonte's column name, e.g. wind_speed."),
     Column("value", Double, comment="The sample's value as Fonte served it."),
-    Column(
-        "_loaded_at",
-        DateTime(timezone=True),
-        nullable=False,
-        server_default=func.now(),
-        comment="When the extractor loaded this row (dbt source freshness).",
-    ),
-    PrimaryKeyConstraint("timestamp", "variable", name="fonte_data_pkey"),
+    _loaded_at("When the extractor loaded this row (dbt source freshness)."),
+    PrimaryKeyConstraint("timestamp", "turbine", "variable", name="fonte_data_pkey"),
     comment="Fonte samples staged by `python -m extract`, long form.",
+)
+
+fonte_variables = Table(
+    VARIABLES_TABLE,
+    metadata,
+    Column("name", Text, primary_key=True, comment="The tag, as `variable` in fonte_data."),
+    Column("position", Integer, nullable=False, comment="Its place in the API's catalog (signals register in it)."),
+    Column("unit", Text, nullable=False),
+    Column("kind", Text, nullable=False, comment="linear, angle or state: which statistics describe it."),
+    Column("range_min", Double, comment="Physical lower limit, in `unit`."),
+    Column("range_max", Double, comment="Physical upper limit, in `unit`."),
+    Column("iec_name", Text, comment="IEC 61400-25 name, where one exists."),
+    Column("description", Text),
+    _loaded_at("When an extraction last read it from /variables."),
+    comment="The tag catalog as the Fonte API's /variables served it at the last extraction.",
+)
+
+fonte_turbines = Table(
+    TURBINES_TABLE,
+    metadata,
+    Column("id", Text, primary_key=True, comment="Asset id, as `turbine` in fonte_data."),
+    Column("name", Text, nullable=False),
+    Column("plant", Text, nullable=False),
+    Column("is_default", Boolean, nullable=False, comment="The single-turbine API's turbine."),
+    Column("rated_power_kw", Double, nullable=False),
+    Column("hub_height_m", Double),
+    Column("rotor_diameter_m", Double),
+    _loaded_at("When an extraction last read it from /turbines."),
+    comment="The fleet as the Fonte API's /turbines served it at the last extraction.",
 )
 
 
@@ -37,5 +70,5 @@ def ddl_statements() -> list[str]:
     dialect = postgresql.dialect()
     return [
         str(CreateSchema(SCHEMA, if_not_exists=True).compile(dialect=dialect)),
-        str(CreateTable(fonte_data, if_not_exists=True).compile(dialect=dialect)),
+        *(str(CreateTable(table, if_not_exists=True).compile(dialect=dialect)) for table in metadata.sorted_tables),
     ]

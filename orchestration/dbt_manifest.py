@@ -25,7 +25,7 @@ DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
 # started without activating the venv does not have it on PATH.
 DBT_EXECUTABLE = PYTHON_BIN / "dbt"
 TARGET = Path("target") / "dagster"
-SOURCE_PARTS = ("dbt_project.yml", "selectors.yml", "models", "macros", "tests", "seeds")
+SOURCE_PARTS = ("dbt_project.yml", "selectors.yml", "models", "macros", "tests")
 
 
 class DbtProjectError(RuntimeError):

@@ -1,4 +1,4 @@
-"""`python -m report DAY [--to DAY] [--out DIR]`: write reports/DAY.html and reports/DAY.png.
+"""`python -m report DAY [--to DAY] [--turbine ID] [--out DIR]`: write reports/DAY.html and reports/DAY.png.
 
 Exit codes: 0 done; 1 a day is not in Alvo, or Alvo is unreachable; 2 bad usage.
 """
@@ -24,14 +24,22 @@ from .variables import from_api
     "--to", "last_day", callback=day_param, metavar="DAY", help="Last day of a range, included: one report per day."
 )
 @click.option(
+    "--turbine",
+    default=None,
+    metavar="ID",
+    help="The turbine whose tags are drawn. [default: the default turbine, whose signals have bare names]",
+)
+@click.option(
     "--out",
     "out_dir",
     type=click.Path(file_okay=False, path_type=Path),
     default=None,
     help="Folder for the .html and .png files. [default: $REPORTS_DIR, else reports/ in the repository]",
 )
-def main(day, last_day, out_dir) -> None:
-    """Draw DAY's 10-minute statistics from Alvo: an HTML page that opens offline, and a PNG.
+def main(day, last_day, turbine, out_dir) -> None:
+    """Draw DAY's 10-minute statistics of one turbine from Alvo: an HTML page that opens
+    offline, and a PNG. Linear tags are drawn (min-max band, mean, std); angle and state
+    tags are not drawn yet.
 
     Reads the marts through Alvo's read-only role (ALVO_READER_USER/PASSWORD) and the
     1-minute samples from staging through the pipeline's role (ALVO_USER/PASSWORD), on
@@ -49,7 +57,7 @@ def main(day, last_day, out_dir) -> None:
     if variables.note:
         click.echo(f"note: {variables.note}", err=True)
     try:
-        data = read_days(reader, pipeline, day, last_day, variables, settings.reference_power_curve)
+        data = read_days(reader, pipeline, day, last_day, variables, settings.reference_power_curve, turbine)
     except ReportError as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(1)

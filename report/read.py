@@ -62,37 +62,53 @@ def _connect(settings: AlvoSettings, what: str) -> psycopg.Connection:
     return conn
 
 
-def read_statistics(reader: AlvoSettings, day: date, variables: Variables | None = None) -> dict[str, list[Bucket]]:
-    """The day's statistics by variable, in `variables`' order (else by name)."""
+def default_turbine(reader: AlvoSettings) -> str | None:
+    """The turbine whose signals carry bare names (`wind_speed_mean`): the default one, the
+    single-turbine Alvo's (docs/contracts.md)."""
+    with _connect(reader, "the marts") as conn:
+        try:
+            row = conn.execute("select turbine from signal where name not like '%.%' order by id limit 1").fetchone()
+        except psycopg.errors.UndefinedTable:
+            raise ReportError(f"Alvo at {reader.describe()} has no statistics yet: run `dbt build` first") from None
+    return row[0] if row else None
+
+
+def read_statistics(
+    reader: AlvoSettings, day: date, variables: Variables | None = None, turbine: str | None = None
+) -> dict[str, list[Bucket]]:
+    """The turbine's statistics of the day by tag, in `variables`' order (else by name). Only
+    the tags with a mean, min and max (the linear ones) are drawn as bands: angle and state
+    tags are left out of the charts."""
     rank = (variables or Variables()).rank
     start, end = utc_midnight(day), utc_midnight(day + timedelta(days=1))
+    turbine = turbine or default_turbine(reader)
     with _connect(reader, "the marts") as conn:
         try:
             rows = conn.execute(
-                "select d.timestamp, s.name, d.value from data d join signal s on s.id = d.signal_id "
-                "where d.timestamp >= %s and d.timestamp < %s order by d.timestamp",
-                (start, end),
+                "select d.timestamp, s.tag, s.statistic, d.value from data d join signal s on s.id = d.signal_id "
+                "where d.timestamp >= %s and d.timestamp < %s and s.turbine = %s order by d.timestamp",
+                (start, end, turbine),
             ).fetchall()
         except psycopg.errors.UndefinedTable:
             raise ReportError(f"Alvo at {reader.describe()} has no statistics yet: run `dbt build` first") from None
     values: dict[tuple[str, datetime], dict[str, float]] = defaultdict(dict)
-    for timestamp, name, value in rows:
-        variable, stat = name.rsplit("_", 1)  # <variable>_<stat>; a stat has no underscore
-        values[variable, timestamp][stat] = value
+    for timestamp, tag, statistic, value in rows:
+        values[tag, timestamp][statistic] = value
     buckets: dict[str, list[Bucket]] = defaultdict(list)
     for (variable, timestamp), stats in sorted(values.items(), key=lambda item: (rank(item[0][0]), item[0][1])):
-        buckets[variable].append(Bucket(timestamp, stats["mean"], stats["min"], stats["max"], stats.get("std")))
+        if {"mean", "min", "max"} <= stats.keys():
+            buckets[variable].append(Bucket(timestamp, stats["mean"], stats["min"], stats["max"], stats.get("std")))
     return dict(buckets)
 
 
-def read_samples(pipeline: AlvoSettings, day: date) -> dict[str, list[tuple[datetime, float]]]:
-    """The day's finite staged samples by variable (the ones the statistics are made of)."""
+def read_samples(pipeline: AlvoSettings, day: date, turbine: str | None) -> dict[str, list[tuple[datetime, float]]]:
+    """The turbine's finite staged samples of the day by tag (the ones the statistics are made of)."""
     start, end = utc_midnight(day), utc_midnight(day + timedelta(days=1))
     with _connect(pipeline, "staging") as conn:
         rows = conn.execute(
-            f"select variable, timestamp, value from {STAGED_SAMPLES} "
-            "where timestamp >= %s and timestamp < %s order by variable, timestamp",
-            (start, end),
+            f"select tag, timestamp, value from {STAGED_SAMPLES} "
+            "where timestamp >= %s and timestamp < %s and turbine = %s order by tag, timestamp",
+            (start, end, turbine),
         ).fetchall()
     samples: dict[str, list[tuple[datetime, float]]] = defaultdict(list)
     for variable, timestamp, value in rows:
@@ -100,16 +116,19 @@ def read_samples(pipeline: AlvoSettings, day: date) -> dict[str, list[tuple[date
     return dict(samples)
 
 
-def read_day(reader: AlvoSettings, pipeline: AlvoSettings, day: date, variables: Variables) -> DayData:
-    buckets = read_statistics(reader, day, variables)
+def read_day(
+    reader: AlvoSettings, pipeline: AlvoSettings, day: date, variables: Variables, turbine: str | None = None
+) -> DayData:
+    turbine = turbine or default_turbine(reader)
+    buckets = read_statistics(reader, day, variables, turbine)
     if not buckets:
         raise ReportError(
-            f"no statistics for {day} in Alvo ({reader.describe()}): "
+            f"no statistics for {day} in Alvo ({reader.describe()}) for turbine {turbine}: "
             f"run `python -m extract {day}` and `dbt build --vars 'day: {day}'` first"
         )
     data = DayData(day, buckets, variables=variables)
     try:
-        data.samples = read_samples(pipeline, day)
+        data.samples = read_samples(pipeline, day, turbine)
     except (ReportError, psycopg.Error) as exc:
         data.samples_note = f"1-minute samples not drawn: {first_line(exc)}"
         return data
@@ -123,13 +142,20 @@ def read_day(reader: AlvoSettings, pipeline: AlvoSettings, day: date, variables:
 
 
 def read_days(
-    reader: AlvoSettings, pipeline: AlvoSettings, first: date, last: date, variables: Variables, curve_file: Path
+    reader: AlvoSettings,
+    pipeline: AlvoSettings,
+    first: date,
+    last: date,
+    variables: Variables,
+    curve_file: Path,
+    turbine: str | None = None,
 ) -> list[DayData]:
-    """Every day from first to last, both included, read before anything is drawn: one day
-    missing from Alvo is a ReportError, and then no file is written. `curve_file`: the
-    reference power curve (REFERENCE_POWER_CURVE)."""
+    """Every day from first to last, both included, of one turbine (default: the default
+    turbine), read before anything is drawn: one day missing from Alvo is a ReportError, and
+    then no file is written. `curve_file`: the reference power curve (REFERENCE_POWER_CURVE)."""
     curve = read_reference_curve(curve_file)
-    days = [read_day(reader, pipeline, window.day, variables) for window in day_windows(first, last)]
+    turbine = turbine or default_turbine(reader)
+    days = [read_day(reader, pipeline, window.day, variables, turbine) for window in day_windows(first, last)]
     for data in days:
         data.reference_curve = curve
     return days

@@ -16,14 +16,16 @@ import pytest
 
 from pipeline_constants import LOCK_NAMESPACES, day_key
 
+from .conftest import create_alvo_database, drop_alvo_database
 from .expected import (
     DAY_OF_SIGNALS,
-    VARIABLES,
+    SINGLE_TURBINE,
     alvo_statistics,
     assert_matches,
     data_rows,
     expected_statistics,
     fonte_samples,
+    single_turbine_samples,
 )
 
 # The advisory-lock keys of macros/build_locks.sql: relations namespace, days namespace, and
@@ -33,7 +35,7 @@ RELATIONS, DAYS, DATA = LOCK_NAMESPACES["build_relations"], LOCK_NAMESPACES["bui
 
 @pytest.fixture(scope="module")
 def staged(pipeline_stack):
-    result = pipeline_stack.extract("2024-05-21", "--to", "2024-05-24", "--columns", *VARIABLES)
+    result = pipeline_stack.extract("2024-05-21", "--to", "2024-05-24", *SINGLE_TURBINE)
     assert result.returncode == 0, result.stderr
     first = pipeline_stack.build("day: 2024-05-22")  # creates the tables
     assert first.returncode == 0, first.stdout[-3000:]
@@ -59,7 +61,7 @@ def finish(builds: list[Future]) -> list[str]:
 def assert_clean(stack, *days: str):
     """Every value of these days equals Python's, as after one clean build."""
     for day in days:
-        assert_matches(alvo_statistics(stack, day), expected_statistics(fonte_samples(stack, day)))
+        assert_matches(alvo_statistics(stack, day), expected_statistics(single_turbine_samples(stack, day)))
 
 
 @pytest.mark.parametrize("how_many", [2, 3])
@@ -79,6 +81,28 @@ def test_a_day_build_inside_a_running_range_build_both_succeed(staged):
     assert_clean(staged, "2024-05-21", "2024-05-22", "2024-05-23", "2024-05-24")
     finish(start_builds(staged, "{start_day: 2024-05-21, end_day: 2024-05-24}"))
     assert data_rows(staged, date(2024, 5, 21), date(2024, 5, 24)) == concurrent
+
+
+def test_the_first_builds_of_an_empty_alvo_at_once_create_and_register_once(session_stack, alvo_template):
+    """Three first builds on an Alvo without `signal` or `data` (two of the same day), all
+    finding the same new signals: the tables are created once, every signal is registered
+    once with ids 1..n, and every value equals Python's."""
+    stack = create_alvo_database(session_stack, alvo_template, "alvo_first_builds")
+    try:
+        tags = ("--turbines", "T01", "T02", "--columns", "power", "wind_direction", "operating_state")
+        assert stack.extract("2024-05-21", "--to", "2024-05-22", *tags).returncode == 0
+        finish(start_builds(stack, "day: 2024-05-21", "day: 2024-05-22", "day: 2024-05-21"))
+        with stack.alvo() as conn:
+            signals = conn.execute("select id, turbine, tag, statistic from signal order by id").fetchall()
+        # 12 reserved single-turbine signals, then power 4 + wind_direction 2 + operating_state 1
+        # for each turbine, less T01's power (reserved).
+        assert [row[0] for row in signals] == list(range(1, 12 + 2 * 7 - 4 + 1))
+        assert len({row[1:] for row in signals}) == len(signals)
+        for day in ("2024-05-21", "2024-05-22"):
+            samples = fonte_samples(stack, day, ["power", "wind_direction", "operating_state"], ["T01", "T02"])
+            assert_matches(alvo_statistics(stack, day), expected_statistics(samples))
+    finally:
+        drop_alvo_database(session_stack, "alvo_first_builds")
 
 
 def test_readers_never_miss_the_staging_view_and_an_unchanged_view_is_kept(staged):

@@ -11,12 +11,17 @@ import pytest
 
 from .expected import (
     DAY_OF_SIGNALS,
+    FLEET,
+    SIGNALS_PER_TURBINE,
+    SINGLE_TURBINE,
     VARIABLES,
     alvo_statistics,
     assert_matches,
+    data_rows,
     day_bounds,
     expected_statistics,
     fonte_samples,
+    single_turbine_samples,
 )
 
 
@@ -44,23 +49,33 @@ def build_with_vars(stack, days, *args, cli=False):
 
 @pytest.fixture(scope="module")
 def day_built(pipeline_stack):
-    extracted = pipeline_stack.extract("2024-05-23", "--columns", *VARIABLES)
+    """The README's two commands on the default day: the whole fleet, every tag."""
+    extracted = pipeline_stack.extract("2024-05-23")
     assert extracted.returncode == 0, extracted.stderr
     build_with_vars(pipeline_stack, "day: 2024-05-23", cli=True)
     return pipeline_stack
 
 
-def test_every_value_of_the_day_equals_python(day_built):
+def test_every_value_of_every_turbine_and_tag_equals_python(day_built):
     actual = alvo_statistics(day_built, "2024-05-23")
-    assert len(actual) == DAY_OF_SIGNALS
+    assert len(actual) == 144 * SIGNALS_PER_TURBINE * len(FLEET)
     assert_matches(actual, expected_statistics(fonte_samples(day_built, "2024-05-23")))
 
 
-def test_signal_catalog_has_stable_ids(day_built):
+def test_the_single_turbine_signals_keep_their_ids_and_names(day_built):
+    """Ids 1-12 are the single-turbine Alvo's, then every (turbine, tag, statistic) of the
+    fleet once, in turbine then catalog order, named bare for the default turbine."""
     with day_built.alvo() as conn:
-        rows = conn.execute("select id, name from signal order by id").fetchall()
-    assert rows[:4] == [(1, "wind_speed_mean"), (2, "wind_speed_min"), (3, "wind_speed_max"), (4, "wind_speed_std")]
-    assert [name for _, name in rows] == [f"{v}_{s}" for v in VARIABLES for s in ("mean", "min", "max", "std")]
+        rows = conn.execute("select id, name, turbine, tag, statistic from signal order by id").fetchall()
+    assert [(i, n) for i, n, *_ in rows[:12]] == [
+        (i + 1, f"{v}_{s}") for i, (v, s) in enumerate((v, s) for v in VARIABLES for s in ("mean", "min", "max", "std"))
+    ]
+    assert [i for i, *_ in rows] == list(range(1, len(rows) + 1))
+    assert len(rows) == SIGNALS_PER_TURBINE * len(FLEET)
+    assert len({(t, g, s) for _, _, t, g, s in rows}) == len(rows)
+    assert rows[12][1:] == ("wind_direction_mean", "T01", "wind_direction", "mean")
+    assert ("T02.wind_direction_std", "T02", "wind_direction", "std") in [r[1:] for r in rows]
+    assert ("T03.operating_state_mode", "T03", "operating_state", "mode") in [r[1:] for r in rows]
 
 
 def test_contract_constraints_are_in_the_database(day_built):
@@ -82,11 +97,11 @@ def test_rerun_changes_nothing_and_a_second_day_leaves_the_first(day_built):
     build_with_vars(day_built, "day: 2024-05-23")
     assert alvo_statistics(day_built, "2024-05-23") == first
 
-    assert day_built.extract("2024-05-24", "--columns", *VARIABLES).returncode == 0
+    assert day_built.extract("2024-05-24", *SINGLE_TURBINE).returncode == 0
     build_with_vars(day_built, "day: '2024-05-24'")
     assert alvo_statistics(day_built, "2024-05-23") == first
     assert_matches(
-        alvo_statistics(day_built, "2024-05-24"), expected_statistics(fonte_samples(day_built, "2024-05-24"))
+        alvo_statistics(day_built, "2024-05-24"), expected_statistics(single_turbine_samples(day_built, "2024-05-24"))
     )
 
 
@@ -96,21 +111,21 @@ def test_a_range_in_one_run_touches_only_its_days(day_built):
     build_with_vars(day_built, "{start_day: 2024-05-28, end_day: 2024-05-29}")
     assert alvo_statistics(day_built, "2024-05-23") == first
     for day in ("2024-05-28", "2024-05-29"):
-        expected = expected_statistics(fonte_samples(day_built, day, ("wind_speed", "power")))
+        expected = expected_statistics(fonte_samples(day_built, day))
         assert_matches(alvo_statistics(day_built, day), expected)
 
 
 def test_a_days_window_is_half_open_and_leaves_the_next_days_first_bucket(day_built):
     """[D 00:00, D+1 00:00): the sample at D+1 00:00 belongs to the next day only; building D
     after D+1 must neither read it nor delete the next day's first bucket."""
-    assert day_built.extract("2024-05-25", "--to", "2024-05-26", "--columns", *VARIABLES).returncode == 0
+    assert day_built.extract("2024-05-25", "--to", "2024-05-26", *SINGLE_TURBINE).returncode == 0
     build(day_built, "day: 2024-05-26")
     next_day = alvo_statistics(day_built, "2024-05-26")
     assert len(next_day) == DAY_OF_SIGNALS
     build(day_built, "day: 2024-05-25")
     assert alvo_statistics(day_built, "2024-05-26") == next_day
     assert_matches(
-        alvo_statistics(day_built, "2024-05-25"), expected_statistics(fonte_samples(day_built, "2024-05-25"))
+        alvo_statistics(day_built, "2024-05-25"), expected_statistics(single_turbine_samples(day_built, "2024-05-25"))
     )
 
 
@@ -137,10 +152,10 @@ def gappy_day(day_built):
 
 def test_gaps_give_fewer_samples_and_no_empty_buckets(day_built, gappy_day):
     start = gappy_day
-    assert day_built.extract("2024-05-27", "--columns", *VARIABLES).returncode == 0
+    assert day_built.extract("2024-05-27", *SINGLE_TURBINE).returncode == 0
     build(day_built, "day: 2024-05-27")
     actual = alvo_statistics(day_built, "2024-05-27")
-    assert_matches(actual, expected_statistics(fonte_samples(day_built, "2024-05-27")))
+    assert_matches(actual, expected_statistics(single_turbine_samples(day_built, "2024-05-27")))
     buckets = {ts for ts, _ in actual}
     assert start + timedelta(minutes=10) not in buckets
     assert len(buckets) == 143
@@ -151,7 +166,7 @@ def test_gaps_give_fewer_samples_and_no_empty_buckets(day_built, gappy_day):
 
 def test_nan_and_infinite_staged_values_are_dropped_not_averaged(day_built):
     day = "2024-05-24"
-    assert day_built.extract(day, "--columns", *VARIABLES).returncode == 0
+    assert day_built.extract(day, *SINGLE_TURBINE).returncode == 0
     start, _ = day_bounds(day)
     poisoned = {
         start + timedelta(minutes=1): "NaN",
@@ -164,7 +179,7 @@ def test_nan_and_infinite_staged_values_are_dropped_not_averaged(day_built):
                 "update raw.fonte_data set value = %s::float8 where timestamp = %s and variable = 'power'", (value, ts)
             )
     build(day_built, f"day: {day}")
-    samples = [s for s in fonte_samples(day_built, day) if not (s[1] == "power" and s[0] in poisoned)]
+    samples = [s for s in single_turbine_samples(day_built, day) if not (s[2] == "power" and s[1] in poisoned)]
     assert_matches(alvo_statistics(day_built, day), expected_statistics(samples))
 
 
@@ -236,7 +251,7 @@ def test_unit_tests_run_in_development_not_in_production_builds(day_built):
     assert unit_test_results(day_built) == {}
     build(day_built, "day: 2024-05-23", "--selector", "with_unit_tests")
     statuses = unit_test_results(day_built)
-    assert len(statuses) == 7
+    assert len(statuses) == 12
     assert set(statuses.values()) == {"pass"}
 
 
@@ -260,7 +275,7 @@ def test_no_vars_builds_every_staged_day(day_built):
     """The days built so far by day and range runs (whichever ran before, in any order) stay
     as they were, and a day staged but never built (2024-05-21: no other test stages it)
     gets built."""
-    assert day_built.extract("2024-05-21", "--columns", *VARIABLES).returncode == 0
+    assert day_built.extract("2024-05-21", *SINGLE_TURBINE).returncode == 0
     with day_built.alvo() as conn:
         conn.execute("set timezone = 'UTC'")
         staged_days = {d for (d,) in conn.execute("select distinct timestamp::date from raw.fonte_data")}
@@ -278,5 +293,29 @@ def test_no_vars_builds_every_staged_day(day_built):
     assert [row for row in after if row[0].date() in built_days] == before
     assert fk == 1
     assert_matches(
-        alvo_statistics(day_built, "2024-05-21"), expected_statistics(fonte_samples(day_built, "2024-05-21"))
+        alvo_statistics(day_built, "2024-05-21"), expected_statistics(single_turbine_samples(day_built, "2024-05-21"))
     )
+
+
+def test_a_tag_of_an_unknown_kind_stops_the_build_with_its_name_and_changes_nothing(day_built):
+    """A kind the models have no statistics for (Fonte's catalog says `vector`): the build
+    stops at `signal`, naming the tag and the kind, before anything is registered or built."""
+    day = "2024-05-23"
+    with day_built.alvo() as conn:
+        signals = conn.execute("select * from signal order by id").fetchall()
+    before = data_rows(day_built, day)
+    with day_built.alvo() as conn:
+        conn.execute("update raw.fonte_variables set kind = 'vector' where name = 'rotor_speed'")
+    try:
+        result = day_built.build(f"day: {day}")
+    finally:
+        with day_built.alvo() as conn:
+            conn.execute("update raw.fonte_variables set kind = 'linear' where name = 'rotor_speed'")
+    assert result.returncode == 1
+    assert (
+        "tag 'rotor_speed' has the unknown kind 'vector'; the models compute statistics for the kinds: "
+        "angle, linear, state" in result.stdout
+    ), result.stdout[-3000:]
+    with day_built.alvo() as conn:
+        assert conn.execute("select * from signal order by id").fetchall() == signals
+    assert data_rows(day_built, day) == before

@@ -15,7 +15,7 @@ from devstack import pgcluster
 from devstack.ports import reserve_port
 
 from .api_process import ApiProcess
-from .expected import DAY_OF_SIGNALS
+from .expected import DAY_OF_SIGNALS, SINGLE_TURBINE
 from .fake_api import FakeApi, Scenario
 
 DAYS = [date(2024, 5, 20) + timedelta(days=i) for i in range(10)]
@@ -24,7 +24,7 @@ OLD = datetime(2000, 1, 1, tzinfo=UTC)
 
 def mark_all_days_old(stack):
     """Load the ten days, then stamp them as an 'old copy' we can recognise later."""
-    result = stack.extract(str(DAYS[0]), "--to", str(DAYS[-1]))
+    result = stack.extract(str(DAYS[0]), "--to", str(DAYS[-1]), *SINGLE_TURBINE)
     assert result.returncode == 0, result.stderr
     with stack.alvo() as conn:
         conn.execute(
@@ -35,7 +35,8 @@ def mark_all_days_old(stack):
 
 def copies_per_day(stack) -> dict[date, bool]:
     """Per day, whether its copy is the old one; asserts that each day holds exactly one
-    whole copy (1,440 rows of wind_speed and of power, all old or all new)."""
+    whole copy (1,440 rows of wind_speed and of power, all old or all new): the default
+    turbine's, as the tests here stage."""
     with stack.alvo() as conn:
         conn.execute("set timezone = 'UTC'")
         rows = conn.execute(
@@ -72,7 +73,9 @@ def test_api_killed_mid_range_keeps_finished_days_and_the_day_in_flight(pipeline
             process.wait()
 
     with FakeApi(Scenario(url, on_data_request=kill_on_fourth_day)) as api:
-        result = pipeline_stack.extract(str(DAYS[0]), "--to", str(DAYS[-1]), "--api-url", api.url, "--retries", "1")
+        result = pipeline_stack.extract(
+            str(DAYS[0]), "--to", str(DAYS[-1]), "--api-url", api.url, "--retries", "1", *SINGLE_TURBINE
+        )
     assert result.returncode == 1
     assert "error:" in result.stderr
     assert "Traceback" not in result.stderr
@@ -80,7 +83,7 @@ def test_api_killed_mid_range_keeps_finished_days_and_the_day_in_flight(pipeline
     assert [old[d] for d in DAYS[:3]] == [False] * 3  # finished days: the new copy
     assert all(old[d] for d in DAYS[3:])  # the day in flight and the rest: the previous copy
 
-    rerun = pipeline_stack.extract(str(DAYS[0]), "--to", str(DAYS[-1]))
+    rerun = pipeline_stack.extract(str(DAYS[0]), "--to", str(DAYS[-1]), *SINGLE_TURBINE)
     assert rerun.returncode == 0, rerun.stderr
     assert not any(copies_per_day(pipeline_stack).values())
 
@@ -95,7 +98,7 @@ def test_alvo_stopped_mid_load_leaves_no_partial_day(pipeline_stack):
 
     try:
         with FakeApi(Scenario(pipeline_stack.api_url, on_data_request=stop_alvo_on_third_day)) as api:
-            result = pipeline_stack.extract(str(DAYS[0]), "--to", str(DAYS[-1]), "--api-url", api.url)
+            result = pipeline_stack.extract(str(DAYS[0]), "--to", str(DAYS[-1]), "--api-url", api.url, *SINGLE_TURBINE)
     finally:
         pgcluster.start(alvo)
         pgcluster.wait_until_accepting(alvo)
@@ -105,7 +108,7 @@ def test_alvo_stopped_mid_load_leaves_no_partial_day(pipeline_stack):
     states = copies_per_day(pipeline_stack)  # asserts: whole days only, never a partial one
     assert all(states[d] for d in DAYS[2:])
 
-    rerun = pipeline_stack.extract(str(DAYS[0]), "--to", str(DAYS[-1]))
+    rerun = pipeline_stack.extract(str(DAYS[0]), "--to", str(DAYS[-1]), *SINGLE_TURBINE)
     assert rerun.returncode == 0, rerun.stderr
     assert not any(copies_per_day(pipeline_stack).values())
 
@@ -120,7 +123,7 @@ def data_of_day(stack, day: date):
 
 def test_dbt_build_while_the_extractor_reloads_the_same_day_equals_a_clean_run(pipeline_stack):
     day = date(2024, 5, 21)
-    columns = ["--columns", "wind_speed", "power", "ambient_temperature"]
+    columns = SINGLE_TURBINE
     assert pipeline_stack.extract(str(day), *columns).returncode == 0
     stop = threading.Event()
     reloads = []
@@ -154,9 +157,9 @@ def test_staging_refuses_duplicate_timestamps(pipeline_stack):
     assert pipeline_stack.extract("2024-05-22").returncode == 0
     with pipeline_stack.alvo() as conn, pytest.raises(psycopg.errors.UniqueViolation):
         conn.execute(
-            "insert into raw.fonte_data (timestamp, variable, value) "
-            "select timestamp, variable, value from raw.fonte_data "
-            "where timestamp = '2024-05-22T00:00:00Z' and variable = 'power'"
+            "insert into raw.fonte_data (turbine, timestamp, variable, value) "
+            "select turbine, timestamp, variable, value from raw.fonte_data "
+            "where timestamp = '2024-05-22T00:00:00Z' and variable = 'power' and turbine = 'T02'"
         )
 
 

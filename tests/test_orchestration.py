@@ -23,8 +23,9 @@ from orchestration.resources import AlvoResource, FonteApiResource, dbt_from_env
 from orchestration.schedules import nightly_previous_day
 
 from .expected import (
-    DAY_OF_SIGNALS,
-    VARIABLES,
+    CATALOG,
+    FLEET,
+    FLEET_DAY_OF_SIGNALS,
     alvo_statistics,
     assert_matches,
     data_rows,
@@ -90,13 +91,13 @@ def test_one_partition_in_process_equals_the_cli_path_and_every_check_passes(dag
     assert len(evaluations) >= 10
     assert all(passed for passed, _ in evaluations.values()), evaluations
     through_dagster = data_rows(dagster_stack, "2024-05-24")
-    assert len(through_dagster) == DAY_OF_SIGNALS
+    assert len(through_dagster) == FLEET_DAY_OF_SIGNALS
     assert_matches(
         alvo_statistics(dagster_stack, "2024-05-24"), expected_statistics(fonte_samples(dagster_stack, "2024-05-24"))
     )
 
-    # The CLI pair for the same day replaces it with exactly the same rows.
-    assert dagster_stack.extract("2024-05-24", "--columns", *VARIABLES).returncode == 0
+    # The CLI pair for the same day (every turbine and tag, as Dagster) replaces it with exactly the same rows.
+    assert dagster_stack.extract("2024-05-24").returncode == 0
     assert dagster_stack.dbt("build", "--vars", "day: 2024-05-24").returncode == 0
     assert data_rows(dagster_stack, "2024-05-24") == through_dagster
 
@@ -125,10 +126,11 @@ def test_a_failing_warn_check_does_not_fail_the_run(dagster_stack):
 
 
 def test_a_failing_error_check_blocks_the_models_downstream(dagster_stack):
-    assert dagster_stack.extract("2024-05-28", "--columns", *VARIABLES).returncode == 0
+    assert dagster_stack.extract("2024-05-28", "--turbines", "T01", "--columns", "power").returncode == 0
     with dagster_stack.alvo() as conn:
         conn.execute(
-            "insert into raw.fonte_data (timestamp, variable, value) values ('2024-05-28T12:00:00Z', 'gust', 1)"
+            "insert into raw.fonte_data (turbine, timestamp, variable, value)"
+            " values ('T01', '2024-05-28T12:00:00Z', 'gust', 1)"
         )
     try:
         result = run(dagster_stack, "2024-05-28", selection="staging/stg_fonte__data*")
@@ -136,7 +138,7 @@ def test_a_failing_error_check_blocks_the_models_downstream(dagster_stack):
         with dagster_stack.alvo() as conn:
             conn.execute("delete from raw.fonte_data where variable = 'gust'")
     assert not result.success
-    source_check = next(name for name in checks(result) if name.startswith("source_accepted_values_fonte"))
+    source_check = next(name for name in checks(result) if name.startswith("source_relationships_fonte"))
     assert checks(result)[source_check] == (False, "ERROR")
     materialized = {e.asset_key for e in result.get_asset_materialization_events()}
     assert DATA not in materialized
@@ -156,13 +158,13 @@ def test_the_same_partition_twice_at_once_leaves_one_copy(dagster_stack):
     for thread in runs:
         thread.join()
     assert [r.success for r in results] == [True, True]
-    assert len(data_rows(dagster_stack, "2024-05-21")) == DAY_OF_SIGNALS
+    assert len(data_rows(dagster_stack, "2024-05-21")) == FLEET_DAY_OF_SIGNALS
     with dagster_stack.alvo() as conn:
         staged = conn.execute(
-            "select count(*), count(distinct (timestamp, variable)) from raw.fonte_data "
+            "select count(*), count(distinct (turbine, timestamp, variable)) from raw.fonte_data "
             "where timestamp >= '2024-05-21' and timestamp < '2024-05-22'"
         ).fetchone()
-    assert staged == (1440 * 3, 1440 * 3)
+    assert staged == (1440 * len(CATALOG) * len(FLEET),) * 2
     assert_matches(
         alvo_statistics(dagster_stack, "2024-05-21"), expected_statistics(fonte_samples(dagster_stack, "2024-05-21"))
     )

@@ -19,7 +19,7 @@ from devstack.ports import reserve_port
 from devstack.processes import wait_for_url
 
 from .browser import browser_page, is_blank
-from .expected import BUCKETS_PER_DAY, VARIABLES, alvo_statistics
+from .expected import BUCKETS_PER_DAY, SINGLE_TURBINE, VARIABLES, alvo_statistics
 
 FULL_DAY, PARTIAL_DAY = "2024-05-23", "2024-05-27"
 GAP = ("2024-05-27T01:00:00Z", "2024-05-27T01:30:00Z")  # three buckets: 01:00, 01:10, 01:20
@@ -28,7 +28,7 @@ GAP = ("2024-05-27T01:00:00Z", "2024-05-27T01:30:00Z")  # three buckets: 01:00, 
 @pytest.fixture(scope="module")
 def built(pipeline_stack):
     for day in (FULL_DAY, PARTIAL_DAY):
-        assert pipeline_stack.extract(day, "--columns", *VARIABLES).returncode == 0
+        assert pipeline_stack.extract(day, *SINGLE_TURBINE).returncode == 0
     with pipeline_stack.alvo() as conn:
         conn.execute("delete from raw.fonte_data where timestamp >= %s and timestamp < %s", GAP)
     result = pipeline_stack.dbt("build", "--vars", f"{{start_day: {FULL_DAY}, end_day: {PARTIAL_DAY}}}")
@@ -284,7 +284,7 @@ def test_dbt_docs_show_the_data_model_with_its_columns(built, tmp_path):
         wait_for_url(f"http://127.0.0.1:{port}/", "dbt docs serve", timeout=60)
         with browser_page() as page:
             page.goto(f"http://127.0.0.1:{port}/#!/model/model.windpipe.data")
-            page.get_by_text("10-minute statistics of every staged variable").first.wait_for(timeout=30_000)
+            page.get_by_text("10-minute statistics of every staged turbine and tag").first.wait_for(timeout=30_000)
             page.get_by_text("Columns", exact=True).first.click()
             body = page.inner_text("body")
     finally:

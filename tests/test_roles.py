@@ -15,7 +15,7 @@ from devstack.config import REPO_ROOT
 from devstack.ports import reserve_port
 from pipeline_settings import PipelineSettings
 
-from .expected import BUCKETS_PER_DAY
+from .expected import FLEET, FLEET_DAY_OF_SIGNALS, SIGNALS_PER_TURBINE
 
 FLEET_SAMPLES = 4 * 14_400  # the default fleet: 4 turbines, 10 days of minutes
 
@@ -91,8 +91,8 @@ def alvo_reader(stack) -> psycopg.Connection:
 
 def test_alvo_reader_reads_the_marts(marts_built):
     with alvo_reader(marts_built) as conn:
-        assert conn.execute("select count(*) from signal").fetchone()[0] == 12
-        assert conn.execute("select count(*) from data").fetchone()[0] == BUCKETS_PER_DAY * 8  # two variables x 4 stats
+        assert conn.execute("select count(*) from signal").fetchone()[0] == SIGNALS_PER_TURBINE * len(FLEET)
+        assert conn.execute("select count(*) from data").fetchone()[0] == FLEET_DAY_OF_SIGNALS
 
 
 @pytest.mark.parametrize(
@@ -115,7 +115,16 @@ def test_alvo_reader_cannot_write(marts_built, statement):
             conn.execute(statement)
 
 
-@pytest.mark.parametrize("relation", ["raw.fonte_data", "staging.stg_fonte__data", "staging.signal_catalog"])
+@pytest.mark.parametrize(
+    "relation",
+    [
+        "raw.fonte_data",
+        "raw.fonte_variables",
+        "staging.stg_fonte__data",
+        "staging.stg_fonte__tags",
+        "staging.kind_statistics",
+    ],
+)
 def test_alvo_reader_cannot_read_staging(marts_built, relation):
     with alvo_reader(marts_built) as conn, pytest.raises(psycopg.errors.InsufficientPrivilege):
         conn.execute(f"select count(*) from {relation}")

@@ -8,7 +8,9 @@
                by side. Bulk runs (no vars, or more than 7 days, which suspend the foreign
                key) take the table exclusive: they wait for every other build of `data`.
       signal   the catalog, exclusive.
-      staging  the view's definition, exclusive (materializations/in_place_view.sql).
+      staging  each view's definition, exclusive (materializations/in_place_view.sql).
+      ddl      creating `signal` or `data` the first time, exclusive: concurrent first
+               builds take turns (materializations/locked_append.sql).
 
     A build that must wait says so in its log, with the holder's pid, and waits at most
     DBT_LOCK_WAIT_SECONDS (default 300) before failing with a clear message, having
@@ -19,7 +21,7 @@
         lock_namespaces): whole relations, and days (a day's key: macro day_key). -#}
     {%- set namespaces = var("lock_namespaces") -%}
     {{ return({"relations": namespaces.build_relations, "days": namespaces.build_days,
-               "data": 0, "staging_view": 1, "signal": 2}) }}
+               "data": 0, "staging_view": 1, "signal": 2, "ddl": 3}) }}
 {%- endmacro %}
 
 {% macro build_lock_wait_seconds() -%}

@@ -2,17 +2,13 @@
     the insert that follows, so a run replaces exactly its days and a rerun changes nothing.
     Without a window, the days present in staging are the ones replaced. -#}
 {% macro delete_replaced_buckets(staging_relation) -%}
-    {%- if replaces_existing_rows() -%}
-        {%- if day_window() is none -%}
-            delete from {{ this }}
-            where {{ day_of('timestamp') }} in (
-                select distinct {{ day_of('timestamp') }} from {{ staging_relation }}
-            )
-        {%- else -%}
-            delete from {{ this }} where {{ in_day_window('timestamp') }}
-        {%- endif -%}
+    {%- if day_window() is none -%}
+        delete from {{ this }}
+        where {{ day_of('timestamp') }} in (
+            select distinct {{ day_of('timestamp') }} from {{ staging_relation }}
+        )
     {%- else -%}
-        select 1 {#- first build: nothing to replace #}
+        delete from {{ this }} where {{ in_day_window('timestamp') }}
     {%- endif -%}
 {%- endmacro %}
 
@@ -30,7 +26,7 @@
 {%- endmacro %}
 
 {% macro suspend_signal_fk() -%}
-    {%- if replaces_existing_rows() and is_bulk_run() -%}
+    {%- if is_bulk_run() -%}
         alter table {{ this }} drop constraint if exists data_signal_id_fkey
     {%- else -%}
         select 1
@@ -52,11 +48,4 @@
     {%- else -%}
         select 1
     {%- endif -%}
-{%- endmacro %}
-
-{#- True when the model's table exists and this run adds to it (not a first build, not a
-    full refresh): only then are there rows to replace or keys to suspend. -#}
-{% macro replaces_existing_rows() -%}
-    {%- set existing = adapter.get_relation(this.database, this.schema, this.identifier) -%}
-    {{ return(existing is not none and not flags.FULL_REFRESH) }}
 {%- endmacro %}

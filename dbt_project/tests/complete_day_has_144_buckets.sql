@@ -1,7 +1,8 @@
-{#- A day of the run whose staged samples fill all the day's buckets (144 of 10 minutes) of a variable
-    (two samples or more in each, so std exists too) must give that many rows for each of that
-    variable's four signals. Fails with the (day, signal) pairs that have another count.
-    Like the other tests, it reads only the run's window of `data` and of the samples. -#}
+{#- A day of the run whose staged samples fill all the day's buckets (144 of 10 minutes) of a
+    turbine's tag (two samples or more in each, so a linear std exists too) must give that
+    many rows for each of that tag's signals. Fails with the (day, signal) pairs that have
+    another count. Like the other tests, it reads only the run's window of `data` and of
+    the samples. -#}
 with
 
 samples as (
@@ -18,9 +19,9 @@ data as (
 
 ),
 
-catalog as (
+signals as (
 
-    select * from {{ ref('signal_catalog') }}
+    select * from {{ ref('signal') }}
 
 ),
 
@@ -28,11 +29,12 @@ buckets as (
 
     select
         {{ day_of('"timestamp"') }} as day,
-        variable,
+        turbine,
+        tag,
         {{ ten_minute_bucket('"timestamp"') }} as bucket_start
 
     from samples
-    group by day, variable, bucket_start
+    group by day, turbine, tag, bucket_start
     having count(*) >= 2
 
 ),
@@ -41,10 +43,11 @@ complete_days as (
 
     select
         day,
-        variable
+        turbine,
+        tag
 
     from buckets
-    group by day, variable
+    group by day, turbine, tag
     having count(*) = {{ buckets_per_day() }}
 
 ),
@@ -65,11 +68,12 @@ expected as (
 
     select
         complete_days.day,
-        catalog.id as signal_id,
-        catalog.variable || '_' || catalog.stat as signal_name
+        signals.id as signal_id,
+        signals.name as signal_name
 
     from complete_days
-    inner join catalog on complete_days.variable = catalog.variable
+    inner join signals
+        on complete_days.turbine = signals.turbine and complete_days.tag = signals.tag
 
 ),
 

@@ -14,7 +14,7 @@ from pydantic import BaseModel, Field
 from ..db import PoolDep
 from ..errors import NO_PARAMETERS, TOKEN_REFUSED, ErrorOut
 from ..generator import power_curve
-from ..models import TurbineBase
+from ..models import DEFAULT_TURBINE, TurbineBase
 
 router = APIRouter(tags=["meta"])
 
@@ -34,6 +34,10 @@ class TurbineOut(TurbineBase):
 
 
 class FleetOut(BaseModel):
+    default_turbine: str = Field(
+        description="The turbine a `/data` request without `turbine` answers for (the single-turbine API's).",
+        examples=["T01"],
+    )
     turbines: list[TurbineOut]
 
 
@@ -76,4 +80,7 @@ def turbines(pool: PoolDep) -> FleetOut:
     with turbine_table(), pool.connection() as conn, conn.cursor(row_factory=dict_row) as cur:
         rows = cur.execute(sql.SQL("select {} from turbine order by id").format(columns)).fetchall()
     fleet = [TurbineBase(**row) for row in rows]
-    return FleetOut(turbines=[TurbineOut(**t.model_dump(), power_curve=curve_points(t)) for t in fleet])
+    return FleetOut(
+        default_turbine=DEFAULT_TURBINE.id,
+        turbines=[TurbineOut(**t.model_dump(), power_curve=curve_points(t)) for t in fleet],
+    )

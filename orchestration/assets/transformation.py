@@ -36,7 +36,7 @@ _ENVIRONMENT = threading.Lock()
 
 
 class WindpipeTranslator(DagsterDbtTranslator):
-    """Groups: `staging` for the staging view and the catalog seed, `marts` for the marts."""
+    """Groups: `staging` for the staging views and the reference views, `marts` for the marts."""
 
     def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
         if dbt_resource_props["resource_type"] == "source":

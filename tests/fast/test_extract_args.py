@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from extract.cli import split_columns, spread_columns
+from extract.cli import split_names, spread_names
 from extract.days import day_windows, parse_day
 
 
@@ -27,20 +27,27 @@ from extract.days import day_windows, parse_day
         (["2024-05-23", "--columns"], ["2024-05-23", "--columns"]),  # bare: click says it needs a value
         (["--columns", "--to", "2024-05-24"], ["--columns", "--to", "2024-05-24"]),
         (["--columns", "a", "-c", "b"], ["--columns", "a", "--columns", "b"]),
+        (
+            ["2024-05-23", "--turbines", "T01", "T02", "-c", "power"],
+            ["2024-05-23", "--turbines", "T01", "--turbines", "T02", "--columns", "power"],
+        ),
+        (["-t", "T03", "2024-05-23"], ["--turbines", "T03", "2024-05-23"]),
+        (["--turbines", "--columns", "power"], ["--turbines", "--columns", "power"]),
     ],
 )
-def test_several_names_after_one_columns_flag_become_repeated_flags(args, expected):
-    assert spread_columns(args) == expected
+def test_several_names_after_one_columns_or_turbines_flag_become_repeated_flags(args, expected):
+    assert spread_names(args) == expected
 
 
 def test_columns_split_on_commas_keep_order_and_drop_repeats():
-    assert split_columns(("power,ambient_temperature", "power", " wind_speed ")) == [
+    assert split_names(("power,ambient_temperature", "power", " wind_speed ")) == [
         "power",
         "ambient_temperature",
         "wind_speed",
     ]
-    assert split_columns(()) == ["wind_speed", "power"]
-    assert split_columns((",",)) == ["wind_speed", "power"]
+    # None: every name the API serves (the extractor's default since the fleet)
+    assert split_names(()) is None
+    assert split_names((",",)) is None
 
 
 @pytest.mark.parametrize("text", ["2024-02-30", "23/05/2024", "2024-5-23", "2024-05-23T00:00", "", "2024-13-01"])

@@ -17,7 +17,7 @@
     {{ run_hooks(pre_hooks, inside_transaction=True) }}
 
     {% call statement('lock') -%}
-        {{ take_build_locks(keys.staging_view, exclusive=true, what="the view " ~ target_relation) }}
+        {{ take_build_locks(view_lock_key(view_name), exclusive=true, what="the view " ~ target_relation) }}
     {%- endcall %}
 
     {% call statement('main') -%}
@@ -55,3 +55,9 @@
     {{ run_hooks(post_hooks, inside_transaction=False) }}
     {{ return({'relations': [target_relation]}) }}
 {%- endmaterialization -%}
+
+{#- Each view its own lock (the views of one build are created side by side): a key from
+    its name, above the fixed relation keys of build_lock_keys. -#}
+{% macro view_lock_key(view_name) -%}
+    {{ return(build_lock_keys().staging_view + 16 + (local_md5(view_name | string)[:7] | int(base=16))) }}
+{%- endmacro %}

@@ -1,32 +1,175 @@
-{#- Incremental and never fully refreshed: `data` holds a foreign key to it, and a
-    rebuilt table would be dropped with CASCADE, taking that key with it. New catalog
-    rows are appended; existing ids never change. -#}
+{#- The signal registry: one row per (turbine, tag, statistic), registered the first time
+    the run's staged days hold that turbine's tag, with the next free id. Ids are never
+    renumbered or reused: rows are only appended (materializations/locked_append.sql), under
+    an exclusive lock, so two builds cannot register one signal twice (and the unique
+    constraint on (turbine, tag, statistic) would refuse it). The single-turbine Alvo's
+    twelve signals keep ids 1-12 in every Alvo (the view single_turbine_signals). Names:
+    `<tag>_<statistic>` for the default turbine, `<turbine>.<tag>_<statistic>` for the others
+    (docs/contracts.md). -#}
 {{ config(
-    materialized='incremental',
-    incremental_strategy='append',
-    full_refresh=false,
-    on_schema_change='fail',
-    pre_hook="{{ take_build_locks(build_lock_keys().signal, exclusive=true, what='the signal catalog') }}",
+    materialized='locked_append',
+    pre_hook=[
+        "{{ take_build_locks(build_lock_keys().signal, exclusive=true, what='the signal catalog') }}",
+        "{{ upgrade_single_turbine_signal(ref('single_turbine_signals'), ref('stg_fonte__turbines')) }}",
+        "{{ check_tag_kinds(ref('stg_fonte__data'), ref('stg_fonte__tags'), ref('kind_statistics')) }}",
+    ],
 ) }}
 
 with
 
-catalog as (
+samples as (
 
-    select * from {{ ref('signal_catalog') }}
+    select * from {{ ref('stg_fonte__data') }}
+    where {{ in_day_window('"timestamp"') }}
+
+),
+
+tags as (
+
+    select * from {{ ref('stg_fonte__tags') }}
+
+),
+
+turbines as (
+
+    select * from {{ ref('stg_fonte__turbines') }}
+
+),
+
+kind_statistics as (
+
+    select * from {{ ref('kind_statistics') }}
+
+),
+
+single_turbine_signals as (
+
+    select * from {{ ref('single_turbine_signals') }}
+
+),
+
+registered as (
+
+    select * from {{ this }}
+
+),
+
+default_turbine as (
+
+    select turbine from turbines
+    where is_default
+
+),
+
+-- The single-turbine signals, with their fixed ids, whether or not their data is staged.
+reserved as (
+
+    select
+        single_turbine_signals.id,
+        default_turbine.turbine,
+        single_turbine_signals.tag,
+        single_turbine_signals.statistic
+
+    from single_turbine_signals
+    cross join default_turbine
+
+),
+
+staged_tags as (
+
+    select distinct
+        turbine,
+        tag
+
+    from samples
+
+),
+
+-- Every statistic of every staged (turbine, tag), by the tag's kind.
+staged_signals as (
+
+    select
+        staged_tags.turbine,
+        staged_tags.tag,
+        kind_statistics.statistic,
+        tags.position as tag_position,
+        kind_statistics.position as statistic_position
+
+    from staged_tags
+    inner join tags on staged_tags.tag = tags.tag
+    inner join kind_statistics on tags.kind = kind_statistics.kind
+
+),
+
+new_reserved as (
+
+    select * from reserved
+    where not exists (select from registered where registered.id = reserved.id)
+
+),
+
+new_staged as (
+
+    select * from staged_signals
+    where
+        not exists (
+            select from registered
+            where
+                registered.turbine = staged_signals.turbine
+                and registered.tag = staged_signals.tag
+                and registered.statistic = staged_signals.statistic
+        )
+        and not exists (
+            select from reserved
+            where
+                reserved.turbine = staged_signals.turbine
+                and reserved.tag = staged_signals.tag
+                and reserved.statistic = staged_signals.statistic
+        )
+
+),
+
+-- Ids after every id ever given (registered or reserved), in a stable order.
+numbered as (
+
+    select
+        (
+            select greatest(coalesce(max(registered.id), 0), (select max(id) from single_turbine_signals))
+            from registered
+        ) + row_number() over (order by turbine, tag_position, tag, statistic_position) as id,
+        turbine,
+        tag,
+        statistic
+
+    from new_staged
+
+),
+
+new_signals as (
+
+    select * from new_reserved
+    union all
+    select * from numbered
 
 ),
 
 final as (
 
     select
-        catalog.id::integer as id,
-        (catalog.variable || '_' || catalog.stat)::text as name
+        new_signals.id::integer as id,
+        (
+            case
+                when new_signals.turbine = default_turbine.turbine
+                    then new_signals.tag || '_' || new_signals.statistic
+                else new_signals.turbine || '.' || new_signals.tag || '_' || new_signals.statistic
+            end
+        )::text as name,
+        new_signals.turbine::text as turbine,
+        new_signals.tag::text as tag,
+        new_signals.statistic::text as statistic
 
-    from catalog
-    {% if is_incremental() %}
-        where catalog.id not in (select existing.id from {{ this }} as existing)
-    {% endif %}
+    from new_signals
+    left join default_turbine on true
 
 )
 

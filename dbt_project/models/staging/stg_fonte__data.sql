@@ -9,8 +9,9 @@ source as (
 renamed as (
 
     select
+        turbine::text as turbine,
         "timestamp"::timestamptz as "timestamp",
-        variable::text as variable,
+        variable::text as tag,
         value::float8 as value,
         _loaded_at as loaded_at
 

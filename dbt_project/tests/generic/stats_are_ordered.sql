@@ -1,7 +1,8 @@
-{#- Per bucket and variable, min <= mean <= max. A float average of equal values can land
-    one ulp beyond them, hence the 1e-12 relative slack. `catalog` is the signal catalog
-    seed, which names each signal id's variable and stat. -#}
-{% test stats_are_ordered(model, catalog) %}
+{#- Per bucket, turbine and tag, min <= mean <= max (linear tags: the only ones with a min
+    and a max). A float average of equal values can land one ulp beyond them, hence the
+    1e-12 relative slack. `signals` is the signal registry, which names each signal id's
+    turbine, tag and statistic. -#}
+{% test stats_are_ordered(model, signals) %}
 
 with
 
@@ -11,9 +12,9 @@ data as (
 
 ),
 
-catalog as (
+signals as (
 
-    select * from {{ catalog }}
+    select * from {{ signals }}
 
 ),
 
@@ -21,14 +22,15 @@ pivoted as (
 
     select
         data."timestamp",
-        catalog.variable,
-        max(data.value) filter (where catalog.stat = 'mean') as mean,
-        max(data.value) filter (where catalog.stat = 'min') as min,
-        max(data.value) filter (where catalog.stat = 'max') as max
+        signals.turbine,
+        signals.tag,
+        max(data.value) filter (where signals.statistic = 'mean') as mean,
+        max(data.value) filter (where signals.statistic = 'min') as min,
+        max(data.value) filter (where signals.statistic = 'max') as max
 
     from data
-    inner join catalog on data.signal_id = catalog.id
-    group by data."timestamp", catalog.variable
+    inner join signals on data.signal_id = signals.id
+    group by data."timestamp", signals.turbine, signals.tag
 
 ),
 

@@ -1,6 +1,6 @@
-{#- A standard deviation below zero (or NaN) means the statistics are wrong. `catalog` is
-    the signal catalog seed, which says which signal ids are a std. -#}
-{% test std_is_non_negative(model, catalog) %}
+{#- A standard deviation below zero (or NaN) means the statistics are wrong. `signals` is
+    the signal registry, which says which signal ids are a std. -#}
+{% test std_is_non_negative(model, signals) %}
 
 with
 
@@ -12,8 +12,8 @@ data as (
 
 std_signals as (
 
-    select id from {{ catalog }}
-    where stat = 'std'
+    select id from {{ signals }}
+    where statistic = 'std'
 
 ),
 
