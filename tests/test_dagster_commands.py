@@ -23,7 +23,7 @@ from devstack.processes import popen_alive, wait_for_url
 from orchestration.dbt_manifest import DBT_PROJECT_DIR, prepare, project_hash
 
 from .browser import browser_page, is_blank
-from .expected import alvo_statistics, assert_matches, data_rows, expected_statistics, fonte_samples
+from .expected import CATALOG, FLEET, alvo_statistics, assert_matches, data_rows, expected_statistics, fonte_samples
 
 
 def dagster_cli(stack, *args: str, timeout: float = 300) -> subprocess.CompletedProcess:
@@ -58,7 +58,7 @@ def test_a_range_is_one_run_with_one_extraction_and_one_dbt_build(dagster_stack)
     assert '"start_day": "2024-05-25", "end_day": "2024-05-26"' in output
     assert len(re.findall(r"STEP_START - Started execution of step \"raw__fonte_data\"", output)) == 1
     for day in ("2024-05-25", "2024-05-26"):
-        assert f"{day}  wind_speed,power,ambient_temperature  1440 rows" in output
+        assert f"{day}  {len(FLEET)} turbines x {len(CATALOG)} tags  {1440 * len(FLEET)} rows" in output
         assert_day_equals_python(dagster_stack, day)
     assert data_rows(dagster_stack, "2024-05-24") == before  # other days untouched
 

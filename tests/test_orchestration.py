@@ -138,11 +138,11 @@ def test_a_failing_error_check_blocks_the_models_downstream(dagster_stack):
         with dagster_stack.alvo() as conn:
             conn.execute("delete from raw.fonte_data where variable = 'gust'")
     assert not result.success
-    source_check = next(name for name in checks(result) if name.startswith("source_relationships_fonte"))
-    assert checks(result)[source_check] == (False, "ERROR")
+    catalog_check = next(name for name in checks(result) if name.startswith("relationships_stg_fonte__data_tag"))
+    assert checks(result)[catalog_check] == (False, "ERROR")
     materialized = {e.asset_key for e in result.get_asset_materialization_events()}
     assert DATA not in materialized
-    assert AssetKey(["staging", "stg_fonte__data"]) not in materialized
+    assert AssetKey("signal") not in materialized
     assert data_rows(dagster_stack, "2024-05-28") == []
 
 
@@ -203,7 +203,7 @@ def test_the_report_asset_writes_the_days_files_with_a_preview(dagster_stack):
 def test_a_check_run_alone_without_a_partition_checks_every_day(dagster_stack):
     """As the UI's "Execute" on a check does: no partition; the test then reads every day."""
     assert run(dagster_stack, "2024-05-20").success  # something to check
-    check = AssetCheckKey(DATA, "stats_are_ordered_data_ref_signal_catalog_")
+    check = AssetCheckKey(DATA, "stats_are_ordered_data_ref_signal_")
     result = materialize(
         [fonte_data, windpipe_dbt_models],
         resources=resources(dagster_stack),

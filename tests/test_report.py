@@ -292,4 +292,4 @@ def test_dbt_docs_show_the_data_model_with_its_columns(built, tmp_path):
         server.wait(10)
     for column in ("timestamp", "signal_id", "value"):
         assert column in body
-    assert "The statistic's value, in the variable's unit." in body
+    assert "The statistic's value, in the tag's unit" in body
