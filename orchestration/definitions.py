@@ -9,14 +9,20 @@ from dagster import Definitions, in_process_executor
 from .assets.extraction import fonte_data
 from .assets.report import report
 from .assets.transformation import windpipe_dbt_models
-from .resources import alvo_from_env, dbt_from_env, fonte_api_from_env
+from .resources import FleetSelection, alvo_from_env, dbt_from_env, fonte_api_from_env
 from .schedules import daily_pipeline, nightly_previous_day
 
 defs = Definitions(
     assets=[fonte_data, windpipe_dbt_models, report],
     jobs=[daily_pipeline],
     schedules=[nightly_previous_day],
-    resources={"fonte_api": fonte_api_from_env(), "alvo": alvo_from_env(), "dbt": dbt_from_env()},
+    resources={
+        "fonte_api": fonte_api_from_env(),
+        "alvo": alvo_from_env(),
+        "dbt": dbt_from_env(),
+        # Every turbine unless a run lists some at launch (resources.FleetSelection).
+        "fleet": FleetSelection.configure_at_launch(),
+    },
     # One process per run: a step per process would load the code (and dbt's manifest)
     # once per step, for a pipeline whose steps are three.
     executor=in_process_executor,

@@ -63,6 +63,19 @@ class AlvoResource(ConfigurableResource):
         return self._pipeline_settings().alvo_reader()
 
 
+class FleetSelection(ConfigurableResource):
+    """Which turbines a run stages and builds: every turbine (the default, an empty list) or
+    the ones listed at launch, to re-run one turbine's day without touching the other
+    turbines' rows. Launchpad or `--config-json`:
+    `{"resources": {"fleet": {"config": {"turbines": ["T02"]}}}}`."""
+
+    turbines: list[str] = []  # noqa: RUF012 (pydantic copies a default per instance)
+
+    def selected(self) -> list[str] | None:
+        """The listed turbines, or None for every turbine."""
+        return list(dict.fromkeys(t.strip() for t in self.turbines if t.strip())) or None
+
+
 def _bound(resource_class: type[ConfigurableResource]) -> dict:
     """Each field bound to its variable when set (EnvVar.int for whole numbers), else left to
     its default."""

@@ -319,3 +319,11 @@ def test_a_tag_of_an_unknown_kind_stops_the_build_with_its_name_and_changes_noth
     with day_built.alvo() as conn:
         assert conn.execute("select * from signal order by id").fetchall() == signals
     assert data_rows(day_built, day) == before
+
+
+def test_a_bad_turbine_in_the_environment_is_a_one_line_error(day_built):
+    before = data_rows(day_built, "2024-05-23")
+    result = day_built.build("day: 2024-05-23", "--select", "data", WINDPIPE_TURBINES="T01,T02'; drop table data; --")
+    assert result.returncode == 1
+    assert "is not a turbine id (letters, digits, _ and -), in WINDPIPE_TURBINES or the var turbines" in result.stdout
+    assert data_rows(day_built, "2024-05-23") == before

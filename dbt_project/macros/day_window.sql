@@ -107,3 +107,40 @@
         from generate_series({{ window.start }}, {{ window.end }} - interval '1 day', interval '1 day') as day
     {%- endif -%}
 {%- endmacro %}
+
+{#- The turbines a run (re)computes: WINDPIPE_TURBINES, a comma-separated list of turbine
+    ids (read while executing only, like WINDPIPE_DAYS), or the var `turbines` (a list);
+    none (every turbine) without either. Ids are checked against a strict pattern, so no
+    other text reaches the SQL. -#}
+{% macro run_turbines() -%}
+    {%- set listed = var('turbines', none) -%}
+    {%- if listed is none and execute -%}
+        {%- set text = env_var('WINDPIPE_TURBINES', '') | trim -%}
+        {%- set listed = text.split(',') if text else none -%}
+    {%- endif -%}
+    {%- if listed is none -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {%- if listed is string -%}
+        {%- set listed = listed.split(',') -%}
+    {%- endif -%}
+    {%- set turbines = [] -%}
+    {%- for turbine in listed -%}
+        {%- set turbine = turbine | string | trim -%}
+        {%- if not modules.re.match('^[A-Za-z0-9_-]{1,64}$', turbine) -%}
+            {{ exceptions.raise_compiler_error("'" ~ turbine ~ "' is not a turbine id (letters, digits, _ and -), in WINDPIPE_TURBINES or the var turbines") }}
+        {%- endif -%}
+        {%- do turbines.append(turbine) -%}
+    {%- endfor -%}
+    {{ return(turbines or none) }}
+{%- endmacro %}
+
+{#- Which rows of a turbine column belong to the run's turbines: a SQL condition. -#}
+{% macro in_run_turbines(column) -%}
+    {%- set turbines = run_turbines() -%}
+    {%- if turbines is none -%}
+        true
+    {%- else -%}
+        {{ column }} in ({% for turbine in turbines %}'{{ turbine }}'{{ ", " if not loop.last }}{% endfor %})
+    {%- endif -%}
+{%- endmacro %}

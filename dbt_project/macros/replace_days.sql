@@ -1,14 +1,19 @@
 {#- Pre-hook of `data`: remove the buckets this run recomputes, in the same transaction as
-    the insert that follows, so a run replaces exactly its days and a rerun changes nothing.
-    Without a window, the days present in staging are the ones replaced. -#}
-{% macro delete_replaced_buckets(staging_relation) -%}
+    the insert that follows, so a run replaces exactly its days (of its turbines, when
+    WINDPIPE_TURBINES names some) and a rerun changes nothing. Without a window, the days
+    present in staging are the ones replaced. -#}
+{% macro delete_replaced_buckets(staging_relation, signal_relation) -%}
     {%- if day_window() is none -%}
         delete from {{ this }}
         where {{ day_of('timestamp') }} in (
             select distinct {{ day_of('timestamp') }} from {{ staging_relation }}
+            where {{ in_run_turbines('turbine') }}
         )
     {%- else -%}
         delete from {{ this }} where {{ in_day_window('timestamp') }}
+    {%- endif -%}
+    {%- if run_turbines() is not none %}
+        and signal_id in (select id from {{ signal_relation }} where {{ in_run_turbines('turbine') }})
     {%- endif -%}
 {%- endmacro %}
 

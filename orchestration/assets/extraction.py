@@ -14,7 +14,7 @@ from extract.names import SCHEMA, TABLE
 from extract.pipeline import extract_days
 
 from ..partitions import DAILY, ONE_RUN_PER_BACKFILL, run_days
-from ..resources import AlvoResource, FonteApiResource
+from ..resources import AlvoResource, FleetSelection, FonteApiResource
 
 STAGED_KEY = [SCHEMA, TABLE]  # the dbt source `fonte.fonte_data` maps to this key (its meta)
 
@@ -26,12 +26,15 @@ STAGED_KEY = [SCHEMA, TABLE]  # the dbt source `fonte.fonte_data` maps to this k
     backfill_policy=ONE_RUN_PER_BACKFILL,
     kinds={"python", "postgres"},
     description=(
-        "Fonte's samples of the partition's days, every turbine and every tag, pulled through "
+        "Fonte's samples of the partition's days, every turbine (or the run's, resource `fleet`) "
+        "and every tag, pulled through "
         "the Fonte API and staged in Alvo's raw.fonte_data, one transaction per day "
         "(`python -m extract FIRST --to LAST`)."
     ),
 )
-def fonte_data(context: AssetExecutionContext, fonte_api: FonteApiResource, alvo: AlvoResource) -> MaterializeResult:
+def fonte_data(
+    context: AssetExecutionContext, fonte_api: FonteApiResource, alvo: AlvoResource, fleet: FleetSelection
+) -> MaterializeResult:
     days = run_days(context)
     if days is None:
         raise Failure(description="the extraction needs a partition (a day or a range of days)")
@@ -44,7 +47,9 @@ def fonte_data(context: AssetExecutionContext, fonte_api: FonteApiResource, alvo
         )
 
     try:
-        results = extract_days(first, last, None, fonte_api.client(), alvo.settings(), on_day=log_day)
+        results = extract_days(
+            first, last, None, fonte_api.client(), alvo.settings(), on_day=log_day, turbines=fleet.selected()
+        )
     except ExtractError as exc:
         # One line, the extractor's own, in the run's logs and the CLI output.
         raise Failure(description=f"extraction of {first}..{last} failed: {exc}") from None

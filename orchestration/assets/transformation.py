@@ -25,6 +25,7 @@ from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtC
 
 from ..dbt_manifest import DBT_PROJECT, prepare
 from ..partitions import DAILY, ONE_RUN_PER_BACKFILL, run_days
+from ..resources import FleetSelection
 
 RUN_TARGETS = DBT_PROJECT.project_dir / "target" / "dagster-runs"
 # The parse the last finished run left: the next run starts from it, and dbt parses only
@@ -60,21 +61,22 @@ def windpipe_days(context: AssetExecutionContext) -> str | None:
 
 
 @contextmanager
-def days_in_environment(days: str | None) -> Iterator[None]:
-    """WINDPIPE_DAYS set (or unset, for every day) in this process while dbt's process
-    starts: dagster-dbt hands dbt a copy of os.environ and takes no environment of its own.
-    The lock keeps two runs in one process (threads, in tests) from starting dbt with each
-    other's days; a deployed run has its own process."""
+def run_in_environment(days: str | None, turbines: list[str] | None = None) -> Iterator[None]:
+    """WINDPIPE_DAYS and WINDPIPE_TURBINES set (or unset: every day, every turbine) in this
+    process while dbt's process starts: dagster-dbt hands dbt a copy of os.environ and takes
+    no environment of its own. The lock keeps two runs in one process (threads, in tests)
+    from starting dbt with each other's days; a deployed run has its own process."""
+    wanted = {"WINDPIPE_DAYS": days, "WINDPIPE_TURBINES": ",".join(turbines) if turbines else None}
     with _ENVIRONMENT:
-        saved = os.environ.pop("WINDPIPE_DAYS", None)
-        if days is not None:
-            os.environ["WINDPIPE_DAYS"] = days
+        saved = {name: os.environ.pop(name, None) for name in wanted}
+        os.environ.update({name: value for name, value in wanted.items() if value is not None})
         try:
             yield
         finally:
-            os.environ.pop("WINDPIPE_DAYS", None)
-            if saved is not None:
-                os.environ["WINDPIPE_DAYS"] = saved
+            for name, value in saved.items():
+                os.environ.pop(name, None)
+                if value is not None:
+                    os.environ[name] = value
 
 
 def start_from_carried_parse(target: Path) -> None:
@@ -100,16 +102,19 @@ def carry_parse(target: Path, run_id: str) -> None:
     partitions_def=DAILY,
     backfill_policy=ONE_RUN_PER_BACKFILL,
 )
-def windpipe_dbt_models(context: AssetExecutionContext, dbt: DbtCliResource):
+def windpipe_dbt_models(context: AssetExecutionContext, dbt: DbtCliResource, fleet: FleetSelection):
     # A target folder per run, so runs at once do not share artifacts; removed after the run
     # (dagster-dbt leaves one behind per invocation otherwise).
     run_id = context.run.run_id
     target = RUN_TARGETS / run_id
     days = windpipe_days(context)
+    turbines = fleet.selected()
     context.log.info(f"dbt build of the days WINDPIPE_DAYS={days}" if days else "dbt build of every staged day")
+    if turbines:
+        context.log.info(f"only the turbines WINDPIPE_TURBINES={','.join(turbines)}")
     try:
         start_from_carried_parse(target)
-        with days_in_environment(days):
+        with run_in_environment(days, turbines):
             invocation = dbt.cli(["build", "--exclude-resource-type", "unit_test"], context=context, target_path=target)
         yield from invocation.stream()
         carry_parse(target, run_id)

@@ -2,12 +2,13 @@
     (materializations/locked_append.sql): each run first locks its days (builds of the same
     days take turns, macros/build_locks.sql), deletes their buckets and appends them again,
     all in one transaction, so a run replaces exactly its days and leaves every other day as
-    it was. -#}
+    it was. With WINDPIPE_TURBINES (or the var turbines), only those turbines' rows of the
+    days are replaced. -#}
 {{ config(
     materialized='locked_append',
     pre_hook=[
         "{{ lock_run_days() }}",
-        "{{ delete_replaced_buckets(ref('stg_fonte__data')) }}",
+        "{{ delete_replaced_buckets(ref('stg_fonte__data'), ref('signal')) }}",
         "{{ suspend_signal_fk() }}",
     ],
     post_hook="{{ restore_signal_fk(ref('signal')) }}",
@@ -18,7 +19,7 @@ with
 samples as (
 
     select * from {{ ref('stg_fonte__data') }}
-    where {{ in_day_window('"timestamp"') }}
+    where {{ in_day_window('"timestamp"') }} and {{ in_run_turbines('turbine') }}
 
 ),
 
@@ -161,7 +162,13 @@ unpivoted as (
             ),
             -- sqrt(-2 ln R) written as sqrt(|2 ln R|): the same for R <= 1, and 0 (not
             -- -0) when R = 1.
-            ('std', case when angle_statistics.resultant > 0 then degrees(sqrt(abs(2 * ln(angle_statistics.resultant)))) end)
+            (
+                'std',
+                case
+                    when angle_statistics.resultant > 0
+                        then degrees(sqrt(abs(2 * ln(angle_statistics.resultant))))
+                end
+            )
         ) as stat (statistic, value)
     where angle_statistics.resultant > 0
 

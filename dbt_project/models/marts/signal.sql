@@ -20,7 +20,7 @@ with
 samples as (
 
     select * from {{ ref('stg_fonte__data') }}
-    where {{ in_day_window('"timestamp"') }}
+    where {{ in_day_window('"timestamp"') }} and {{ in_run_turbines('turbine') }}
 
 ),
 
@@ -104,7 +104,10 @@ staged_signals as (
 new_reserved as (
 
     select * from reserved
-    where not exists (select from registered where registered.id = reserved.id)
+    where not exists (
+        select from registered
+        where registered.id = reserved.id
+    )
 
 ),
 
@@ -129,27 +132,48 @@ new_staged as (
 
 ),
 
--- Ids after every id ever given (registered or reserved), in a stable order.
+-- The highest id ever given, registered or reserved.
+last_id as (
+
+    select
+        greatest(
+            (select coalesce(max(registered.id), 0) from registered),
+            (select max(single_turbine_signals.id) from single_turbine_signals)
+        ) as id
+
+),
+
+-- Ids after it, in a stable order.
 numbered as (
 
     select
-        (
-            select greatest(coalesce(max(registered.id), 0), (select max(id) from single_turbine_signals))
-            from registered
-        ) + row_number() over (order by turbine, tag_position, tag, statistic_position) as id,
-        turbine,
-        tag,
-        statistic
+        new_staged.turbine,
+        new_staged.tag,
+        new_staged.statistic,
+        last_id.id + row_number() over (
+            order by new_staged.turbine, new_staged.tag_position, new_staged.tag, new_staged.statistic_position
+        ) as id
 
     from new_staged
+    cross join last_id
 
 ),
 
 new_signals as (
 
-    select * from new_reserved
+    select
+        id,
+        turbine,
+        tag,
+        statistic
+    from new_reserved
     union all
-    select * from numbered
+    select
+        id,
+        turbine,
+        tag,
+        statistic
+    from numbered
 
 ),
 
@@ -157,16 +181,16 @@ final as (
 
     select
         new_signals.id::integer as id,
+        new_signals.turbine::text as turbine,
+        new_signals.tag::text as tag,
+        new_signals.statistic::text as statistic,
         (
             case
                 when new_signals.turbine = default_turbine.turbine
                     then new_signals.tag || '_' || new_signals.statistic
                 else new_signals.turbine || '.' || new_signals.tag || '_' || new_signals.statistic
             end
-        )::text as name,
-        new_signals.turbine::text as turbine,
-        new_signals.tag::text as tag,
-        new_signals.statistic::text as statistic
+        )::text as name
 
     from new_signals
     left join default_turbine on true
