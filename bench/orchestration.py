@@ -31,7 +31,7 @@ from .measure import dbt_vars, run
 
 # All but the report.
 DBT_ASSETS = (
-    "raw/fonte_data,staging/kind_statistics,staging/single_turbine_signals,staging/stg_fonte__tags,"
+    "raw/fonte_data,raw/fonte_variables,raw/fonte_turbines,staging/kind_statistics,staging/single_turbine_signals,staging/stg_fonte__tags,"
     "staging/stg_fonte__turbines,staging/stg_fonte__data,signal,data"
 )
 FIRST = date(2024, 5, 20)

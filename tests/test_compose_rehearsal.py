@@ -9,7 +9,7 @@ import pytest
 
 from devstack import rehearsal as compose
 
-from .expected import alvo_statistics, assert_matches, expected_statistics, fonte_samples
+from .expected import FLEET_DAY_OF_SIGNALS, alvo_statistics, assert_matches, expected_statistics, fonte_samples
 
 DAYS = [f"2024-05-{day}" for day in range(20, 26)]
 RUN_KILLED_FAILS_WITHIN = 30  # s: the code server sees its run process gone at once
@@ -50,7 +50,7 @@ def test_a_backfill_and_two_partitions_at_once_all_succeed(rehearsed):
 
 def test_every_day_has_one_copy_equal_to_python(rehearsed):
     seen, values, *_ = rehearsed
-    assert seen["rows"] == dict.fromkeys(DAYS, 1728)
+    assert seen["rows"] == dict.fromkeys(DAYS, FLEET_DAY_OF_SIGNALS)
     for actual, expected in values.values():
         assert_matches(actual, expected)
 

@@ -56,7 +56,7 @@ def test_a_range_is_one_run_with_one_extraction_and_one_dbt_build(dagster_stack)
     assert len(re.findall(r"RUN_START", output)) == 1
     assert len(re.findall(r"Running dbt command: `\S*dbt build", output)) == 1
     assert '"start_day": "2024-05-25", "end_day": "2024-05-26"' in output
-    assert len(re.findall(r"STEP_START - Started execution of step \"raw__fonte_data\"", output)) == 1
+    assert len(re.findall(r"STEP_START - Started execution of step \"fonte_data\"", output)) == 1
     for day in ("2024-05-25", "2024-05-26"):
         assert f"{day}  {len(FLEET)} turbines x {len(CATALOG)} tags  {1440 * len(FLEET)} rows" in output
         assert_day_equals_python(dagster_stack, day)

@@ -42,6 +42,7 @@ def copies_per_day(stack) -> dict[date, bool]:
         rows = conn.execute(
             "select timestamp::date, variable, count(*), bool_and(_loaded_at = %s), bool_or(_loaded_at = %s) "
             "from raw.fonte_data where timestamp >= %s and timestamp < %s and variable in ('wind_speed', 'power') "
+            "and turbine = 'T01' "
             "group by 1, 2",
             (OLD, OLD, DAYS[0], DAYS[-1] + timedelta(days=1)),
         ).fetchall()

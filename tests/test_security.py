@@ -14,6 +14,7 @@ from extract.errors import ExtractError
 from orchestration.resources import FonteApiResource
 
 from .conftest import API_TOKEN
+from .expected import SINGLE_TURBINE
 
 DAY = {"start_timestamp": "2024-05-23T00:00:00", "end_timestamp": "2024-05-23T00:10:00"}
 
@@ -92,7 +93,7 @@ def extract(stack, api, *args: str, **env: str) -> subprocess.CompletedProcess:
 
 
 def test_the_extractor_sends_the_token_from_the_environment(pipeline_stack, api_with_token):
-    result = extract(pipeline_stack, api_with_token, "2024-05-23", FONTE_API_TOKEN=API_TOKEN)
+    result = extract(pipeline_stack, api_with_token, "2024-05-23", *SINGLE_TURBINE, FONTE_API_TOKEN=API_TOKEN)
     assert result.returncode == 0, result.stderr
     assert "1440 rows" in result.stdout
 
