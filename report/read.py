@@ -51,6 +51,7 @@ class DayData:
     samples_note: str | None = None  # why there are no samples
     variables: Variables = field(default_factory=Variables)  # order and units, from the API
     reference_curve: list[tuple[float, float]] = field(default_factory=list)  # (m/s, kW) points
+    chart_specs: dict[str, dict] | None = field(default=None, repr=False)  # built once (report.charts)
 
 
 def _connect(settings: AlvoSettings, what: str) -> psycopg.Connection:
