@@ -96,6 +96,10 @@ def seed(owner_url: str, reader_url: str | None, settings: GeneratorSettings, *,
             return SeedResult(rows=0, seconds=time.perf_counter() - started, skipped=True)
         if has_rows:
             conn.execute("truncate data")
+        # The turbine table lists the generated fleet only: a smaller fleet than the last one
+        # leaves no turbine without samples (which every default extraction would ask for).
+        fleet = [turbine.id for turbine in fleet_turbines(settings.turbines)]
+        conn.execute("delete from turbine where id <> all(%s)", (fleet,))
         # Epoch seconds are cheaper to format than ISO text; a temp table turns them into
         # timestamptz in one set-based statement.
         conn.execute(

@@ -7,8 +7,12 @@ import io
 import json
 from datetime import datetime
 
+import psycopg
 import pytest
 import requests
+
+from fonte_api.seeding import seed
+from fonte_api.settings import GeneratorSettings
 
 from .api_process import ApiProcess
 
@@ -235,6 +239,25 @@ def test_turbines_serve_the_generated_fleet_and_its_curve(pipeline_stack):
         else:
             expected = 2000.0 * (speed**3 - 27.0) / (1728.0 - 27.0)
         assert power == pytest.approx(expected, rel=1e-12), speed
+
+
+def test_seeding_a_smaller_fleet_leaves_only_its_turbines(session_stack):
+    """`seed --replace --turbines 1` after a fleet of 3: the turbine table (and so /turbines
+    and every default extraction) lists T01 alone, not turbines without samples. On a
+    scratch database of the Alvo server: any PostgreSQL will do."""
+    with session_stack.alvo_admin() as conn:
+        conn.execute("drop database if exists fonte_scratch with (force)")
+        conn.execute(f"create database fonte_scratch owner {session_stack.alvo_settings.user}")
+    url = session_stack.with_alvo_db("fonte_scratch").alvo_settings.conninfo()
+    try:
+        for turbines in (3, 1):
+            seed(url, None, GeneratorSettings(days=1, turbines=turbines), replace=True)
+        with psycopg.connect(url) as conn:
+            assert conn.execute("select id from turbine order by id").fetchall() == [("T01",)]
+            assert conn.execute("select distinct turbine_id from data").fetchall() == [("T01",)]
+    finally:
+        with session_stack.alvo_admin() as conn:
+            conn.execute("drop database if exists fonte_scratch with (force)")
 
 
 def test_an_api_starting_on_a_fonte_from_before_the_turbine_table_makes_it(pipeline_stack, tmp_path):
