@@ -24,7 +24,7 @@ class Break:
         return ((self.old, self.new), *self.also)
 
 
-DBT_VALUES = "tests/test_dbt.py::test_every_value_of_the_day_equals_python"
+DBT_VALUES = "tests/test_dbt.py::test_every_value_of_every_turbine_and_tag_equals_python"
 
 BREAKS = [
     Break(
@@ -47,8 +47,8 @@ BREAKS = [
         "sample-std",
         "std is the sample standard deviation (n - 1)",
         "dbt_project/models/marts/data.sql",
-        "stddev_samp(value)::float8 as std",
-        "stddev_pop(value)::float8 as std",
+        'stddev_samp(value order by "timestamp")::float8 as std',
+        'stddev_pop(value order by "timestamp")::float8 as std',
         (DBT_VALUES,),
     ),
     Break(
@@ -129,14 +129,14 @@ BREAKS = [
         "extract/days.py",
         "utc_midnight(d + timedelta(days=1))",
         "utc_midnight(d) + timedelta(hours=23)",
-        ("tests/test_extract.py::test_a_day_loads_1440_rows_per_column_equal_to_fonte",),
+        ("tests/test_extract.py::test_a_day_loads_every_turbine_and_tag_equal_to_fonte",),
     ),
     Break(
         "atomic-replace",
         "the extractor deletes and inserts a day in one transaction",
         "extract/loader.py",
-        "        (day_start, day_end, columns),\n    )\n",
-        '        (day_start, day_end, columns),\n    )\n    conn.execute("commit")\n    conn.execute("begin")\n',
+        "        (day_start, day_end, turbines, columns),\n    )\n",
+        '        (day_start, day_end, turbines, columns),\n    )\n    conn.execute("commit")\n    conn.execute("begin")\n',
         ("tests/test_extract.py::test_a_failure_between_the_delete_and_the_insert_keeps_the_previous_copy",),
         # The staged body must outlive that commit, or every load fails for another reason.
         also=(("on commit drop", "on commit preserve rows"),),
