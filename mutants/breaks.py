@@ -136,7 +136,8 @@ BREAKS = [
         "the extractor deletes and inserts a day in one transaction",
         "extract/loader.py",
         "        (day_start, day_end, turbines, columns),\n    )\n",
-        '        (day_start, day_end, turbines, columns),\n    )\n    conn.execute("commit")\n    conn.execute("begin")\n',
+        "        (day_start, day_end, turbines, columns),\n    )\n"
+        '    conn.execute("commit")\n    conn.execute("begin")\n',
         ("tests/test_extract.py::test_a_failure_between_the_delete_and_the_insert_keeps_the_previous_copy",),
         # The staged body must outlive that commit, or every load fails for another reason.
         also=(("on commit drop", "on commit preserve rows"),),
