@@ -9,9 +9,7 @@ statement per kind.
 
 from __future__ import annotations
 
-import shlex
 import statistics
-import subprocess
 import sys
 import time
 from collections.abc import Callable
@@ -24,6 +22,7 @@ from fonte_api.catalog import VARIABLES
 from fonte_api.settings import GeneratorSettings
 from pipeline_constants import BUCKET_MINUTES, BUCKET_ORIGIN
 
+from .limit import psql_copy
 from .measure import run
 
 FLEET_SIZES = (1, 5, 25)
@@ -102,13 +101,8 @@ def measure_limit(psql: str, fonte_url: str, alvo_url: str) -> float:
         f"(values {pairs}) v(variable, value) where d.timestamp >= '{DAY}T00:00:00Z'"
         f" and d.timestamp < timestamptz '{DAY}T00:00:00Z' + interval '1 day') to stdout"
     )
-    pipeline = (
-        f"{shlex.quote(psql)} -X -q {shlex.quote(fonte_url)} -c {shlex.quote(export)} | "
-        f"{shlex.quote(psql)} -X -q {shlex.quote(alvo_url)} -c {shlex.quote(f'copy {SCHEMA}.staging from stdin')}"
-    )
     started = time.perf_counter()
-    # A shell pipe is the point: psql to psql with no Python in between. Every part is quoted.
-    subprocess.run(pipeline, shell=True, check=True, stdout=subprocess.DEVNULL)  # noqa: S602
+    psql_copy(psql, fonte_url, export, alvo_url, f"copy {SCHEMA}.staging from stdin")
     with psycopg.connect(alvo_url, autocommit=True) as conn, conn.transaction():
         for statement in AGGREGATES:
             conn.execute(statement)

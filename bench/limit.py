@@ -48,6 +48,17 @@ where v.value is not null
 """
 
 
+def psql_copy(psql: str, from_url: str, export: str, to_url: str, load: str) -> None:
+    """`export` (a `copy ... to stdout`) from one database piped into `load` (a `copy ...
+    from stdin`) in another, psql to psql with no Python in between."""
+    pipeline = (
+        f"{shlex.quote(psql)} -X -q {shlex.quote(from_url)} -c {shlex.quote(export)} | "
+        f"{shlex.quote(psql)} -X -q {shlex.quote(to_url)} -c {shlex.quote(load)}"
+    )
+    # A shell pipe is the point. Every part is quoted.
+    subprocess.run(pipeline, shell=True, check=True, stdout=subprocess.DEVNULL)  # noqa: S602
+
+
 def measure_limit(psql: str, fonte_url: str, alvo_url: str, start: str, end: str, columns: list[str]) -> dict:
     with psycopg.connect(alvo_url, autocommit=True) as conn:
         conn.execute(SETUP)
@@ -57,14 +68,8 @@ def measure_limit(psql: str, fonte_url: str, alvo_url: str, start: str, end: str
         f"v(variable, value) where d.turbine_id = '{DEFAULT_TURBINE.id}' and d.timestamp >= '{start}'"
         f" and d.timestamp < '{end}') to stdout"
     )
-    load = f"copy {SCHEMA}.staging from stdin"
-    pipeline = (
-        f"{shlex.quote(psql)} -X -q {shlex.quote(fonte_url)} -c {shlex.quote(export)} | "
-        f"{shlex.quote(psql)} -X -q {shlex.quote(alvo_url)} -c {shlex.quote(load)}"
-    )
     started = time.perf_counter()
-    # A shell pipe is the point: psql to psql with no Python in between. Every part is quoted.
-    subprocess.run(pipeline, shell=True, check=True, stdout=subprocess.DEVNULL)  # noqa: S602
+    psql_copy(psql, fonte_url, export, alvo_url, f"copy {SCHEMA}.staging from stdin")
     copied = time.perf_counter()
     with psycopg.connect(alvo_url, autocommit=True) as conn:
         rows = conn.execute(AGGREGATE).rowcount

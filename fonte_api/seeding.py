@@ -89,7 +89,8 @@ def seed(owner_url: str, reader_url: str | None, settings: GeneratorSettings, *,
             reader = conninfo_to_dict(reader_url).get("user")
             if reader:
                 conn.execute(sql.SQL("grant select on data, turbine to {}").format(sql.Identifier(reader)))
-        for turbine in fleet_turbines(settings.turbines):
+        fleet = fleet_turbines(settings.turbines)
+        for turbine in fleet:
             record_turbine(conn, turbine)
         has_rows = conn.execute("select exists (select 1 from data)").fetchone()[0]
         if has_rows and not replace:
@@ -98,8 +99,7 @@ def seed(owner_url: str, reader_url: str | None, settings: GeneratorSettings, *,
             conn.execute("truncate data")
         # The turbine table lists the generated fleet only: a smaller fleet than the last one
         # leaves no turbine without samples (which every default extraction would ask for).
-        fleet = [turbine.id for turbine in fleet_turbines(settings.turbines)]
-        conn.execute("delete from turbine where id <> all(%s)", (fleet,))
+        conn.execute("delete from turbine where id <> all(%s)", ([turbine.id for turbine in fleet],))
         # Epoch seconds are cheaper to format than ISO text; a temp table turns them into
         # timestamptz in one set-based statement.
         conn.execute(
