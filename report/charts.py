@@ -88,35 +88,35 @@ def variable_chart(data: DayData, variable: str) -> alt.LayerChart:
         .encode(x=x, x2="end:T", y="std_low:Q", y2="std_high:Q"),
     ]
     if data.samples is not None and data.samples.get(variable):
-        samples = alt.Chart(alt.Data(values=sample_records(data.samples[variable]), name=f"samples_{variable}"))
+        samples = alt.Chart(alt.Data(name=f"samples_{variable}"))
         layers.append(
             samples.mark_line(strokeWidth=0.7, opacity=0.45, color="#444444").encode(
                 x=alt.X("time:T", scale=alt.Scale(type="utc", domain=x_domain)), y="value:Q", detail="run:N"
             )
         )
     layers.append(stats.mark_rule(strokeWidth=2.2, color=color).encode(x=x, x2="end:T", y="mean:Q", tooltip=tooltip))
-    statistics = alt.Data(values=statistics_records(data, variable), name=f"statistics_{variable}")
-    return alt.layer(*layers, data=statistics).properties(width=WIDTH, height=HEIGHT, title=y_title)
+    return alt.layer(*layers, data=alt.Data(name=f"statistics_{variable}")).properties(
+        width=WIDTH, height=HEIGHT, title=y_title
+    )
+
+
+def variable_datasets(data: DayData, variable: str) -> dict[str, list[dict]]:
+    """The rows `variable_chart` draws, by the dataset names it refers to."""
+    rows = {f"statistics_{variable}": statistics_records(data, variable)}
+    if data.samples is not None and data.samples.get(variable):
+        rows[f"samples_{variable}"] = sample_records(data.samples[variable])
+    return rows
 
 
 def power_curve_chart(data: DayData) -> alt.LayerChart | None:
     """10-minute mean power against mean wind speed, over the turbine's power curve."""
     if "wind_speed" not in data.buckets or "power" not in data.buckets:
         return None
-    power_by_start = {b.start: b.mean for b in data.buckets["power"]}
-    points = [
-        {"wind_speed": b.mean, "power": power_by_start[b.start], "start": _iso(b.start)}
-        for b in data.buckets["wind_speed"]
-        if b.start in power_by_start
-    ]
-    curve = [{"wind_speed": speed, "power": power} for speed, power in data.reference_curve]
     x = alt.X("wind_speed:Q", title="wind speed, 10-minute mean (m/s)")
     y = alt.Y("power:Q", title="power, 10-minute mean (kW)")
     return alt.layer(
-        alt.Chart(alt.Data(values=curve, name="power_curve"))
-        .mark_line(color="#888888", strokeDash=[4, 3])
-        .encode(x=x, y=y),
-        alt.Chart(alt.Data(values=points, name="power_vs_wind"))
+        alt.Chart(alt.Data(name="power_curve")).mark_line(color="#888888", strokeDash=[4, 3]).encode(x=x, y=y),
+        alt.Chart(alt.Data(name="power_vs_wind"))
         .mark_circle(size=28, opacity=0.7, color=COLORS["power"])
         .encode(
             x=x, y=y, tooltip=[alt.Tooltip("start:T", format="%H:%M", formatType="utc"), "wind_speed:Q", "power:Q"]
@@ -124,21 +124,43 @@ def power_curve_chart(data: DayData) -> alt.LayerChart | None:
     ).properties(width=420, height=300, title="power against wind speed, over the turbine's power curve")
 
 
-# Altair checks every spec against Vega-Lite's JSON schema as it writes it: most of a day's
-# report time (9 of 20 s, profiled). The specs come from this module's fixed code, and
-# Vega-Lite itself renders them (vl-convert for the PNG, the browser tests for the page), so
-# that check is skipped.
+def power_curve_datasets(data: DayData) -> dict[str, list[dict]]:
+    power_by_start = {b.start: b.mean for b in data.buckets["power"]}
+    points = [
+        {"wind_speed": b.mean, "power": power_by_start[b.start], "start": _iso(b.start)}
+        for b in data.buckets["wind_speed"]
+        if b.start in power_by_start
+    ]
+    curve = [{"wind_speed": speed, "power": power} for speed, power in data.reference_curve]
+    return {"power_curve": curve, "power_vs_wind": points}
+
+
+# Altair checks every spec against Vega-Lite's JSON schema as it writes it, and walks (and
+# checks) inline data row by row: most of a day's report time, profiled. The specs come from
+# this module's fixed code, and Vega-Lite itself renders them (vl-convert for the PNG, the
+# browser tests for the page), so that check is skipped, and the charts name their data,
+# whose rows are put in the spec's `datasets` afterwards, untouched by Altair.
 VALIDATE = False
+
+
+def _with_datasets(spec: dict, rows: dict[str, list[dict]]) -> dict:
+    spec["datasets"] = {**spec.get("datasets", {}), **rows}
+    return spec
 
 
 def day_charts(data: DayData) -> dict[str, dict]:
     """Vega-Lite specs by name: one per variable, and the power curve when it applies. Built
     once per day and kept on `data`: the page, the PNG and Dagster's preview all draw them."""
     if data.chart_specs is None:
-        charts = {variable: variable_chart(data, variable).to_dict(validate=VALIDATE) for variable in data.buckets}
+        charts = {
+            variable: _with_datasets(
+                variable_chart(data, variable).to_dict(validate=VALIDATE), variable_datasets(data, variable)
+            )
+            for variable in data.buckets
+        }
         curve = power_curve_chart(data)
         if curve is not None:
-            charts["power_curve"] = curve.to_dict(validate=VALIDATE)
+            charts["power_curve"] = _with_datasets(curve.to_dict(validate=VALIDATE), power_curve_datasets(data))
         data.chart_specs = charts
     return data.chart_specs
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import html
 import json
+import os
+import tempfile
 from functools import cache
 from pathlib import Path
 
@@ -32,9 +34,31 @@ td.warn { color: #b02a37; font-weight: 600; }
 """
 
 
+def _bundle_cache() -> Path:
+    """Where the bundle is kept between runs: the user's own cache folder (never a shared
+    one, whose file another user could replace with script of their own)."""
+    home = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    return home / "windpipe" / f"vega-bundle-{vl_convert.__version__}.js"
+
+
 @cache
 def _embed_bundle() -> str:
-    return vl_convert.javascript_bundle()
+    """vl-convert's bundle of Vega, Vega-Lite and vega-embed: the same for a given
+    vl-convert version, and about 2 s to make, so it is made once per version and user."""
+    path = _bundle_cache()
+    try:
+        return path.read_text(encoding="utf-8")
+    except OSError:
+        pass
+    bundle = vl_convert.javascript_bundle()
+    try:  # written whole, then renamed: a concurrent report never reads half a file
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=path.parent, delete=False) as part:
+            part.write(bundle)
+        os.replace(part.name, path)
+    except OSError:
+        pass  # a read-only home: made again next time
+    return bundle
 
 
 def _number(value: float | None) -> str:
