@@ -13,6 +13,7 @@ import threading
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
+import pytest
 from dagster import AssetCheckKey, AssetKey, AssetSelection, DagsterInstance, build_schedule_context, materialize
 
 from orchestration.assets import transformation
@@ -148,13 +149,27 @@ def test_one_turbines_day_is_rerun_alone_and_the_others_rows_are_not_touched(dag
     assert_matches(alvo_statistics(dagster_stack, day), expected_statistics(fonte_samples(dagster_stack, day)))
 
 
-def test_a_run_leaves_a_parse_that_spares_the_next_run_a_full_one(dagster_stack, tmp_path, monkeypatch):
-    """The parse a run leaves (here in a file of this test's own, which no other run
-    replaces) fits the next run's dbt: with other days in WINDPIPE_DAYS, dbt parses no file
-    again (its perf_info.json)."""
-    carried = tmp_path / "carried.msgpack"
+REPORTED_DAY = "2024-05-22"
+
+
+@pytest.fixture(scope="module")
+def reported_run(dagster_stack, tmp_path_factory):
+    """One whole run of REPORTED_DAY, the report included, that several tests read (none
+    changes it): its result, and the dbt parse it left, in a file of its own that no other
+    run replaces."""
+    carried = tmp_path_factory.mktemp("carried-parse") / "carried.msgpack"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(transformation, "CARRIED_PARSE", carried)
+        result = run(dagster_stack, REPORTED_DAY, with_report=True)
+    assert result.success
+    return result, carried
+
+
+def test_a_run_leaves_a_parse_that_spares_the_next_run_a_full_one(dagster_stack, reported_run, tmp_path, monkeypatch):
+    """The parse a run leaves fits the next run's dbt: with other days in WINDPIPE_DAYS, dbt
+    parses no file again (its perf_info.json)."""
+    _, carried = reported_run
     monkeypatch.setattr(transformation, "CARRIED_PARSE", carried)
-    assert run(dagster_stack, "2024-05-22").success
     next_target = tmp_path / "next-run"
     transformation.start_from_carried_parse(next_target)
     parsed = dagster_stack.dbt(
@@ -234,21 +249,20 @@ def test_first_partition_is_the_first_day_of_fontes_default_period():
     assert date.fromisoformat(DAILY.get_last_partition_key()) >= date(2024, 5, 29)
 
 
-def test_the_report_asset_writes_the_days_files_with_a_preview(dagster_stack):
-    result = run(dagster_stack, "2024-05-22", with_report=True)
-    assert result.success
+def test_the_report_asset_writes_the_days_files_with_a_preview(reported_run):
+    result, _ = reported_run
     [materialization] = [e for e in result.get_asset_materialization_events() if e.asset_key == AssetKey("report")]
     metadata = materialization.materialization.metadata
     html, png = Path(metadata["html"].value), Path(metadata["png"].value)
-    assert html == Path(os.environ["REPORTS_DIR"]) / "2024-05-22.html"
+    assert html == Path(os.environ["REPORTS_DIR"]) / f"{REPORTED_DAY}.html"
     assert html.exists()
     assert png.read_bytes().startswith(b"\x89PNG")
-    assert metadata["preview"].value.startswith("![2024-05-22](data:image/png;base64,")
+    assert metadata["preview"].value.startswith(f"![{REPORTED_DAY}](data:image/png;base64,")
 
 
-def test_a_check_run_alone_without_a_partition_checks_every_day(dagster_stack):
-    """As the UI's "Execute" on a check does: no partition; the test then reads every day."""
-    assert run(dagster_stack, "2024-05-20").success  # something to check
+def test_a_check_run_alone_without_a_partition_checks_every_day(dagster_stack, reported_run):
+    """As the UI's "Execute" on a check does: no partition; the test then reads every day
+    (at least the reported run's)."""
     check = AssetCheckKey(DATA, "stats_are_ordered_data_ref_signal_")
     result = materialize(
         [fonte_data, windpipe_dbt_models],
