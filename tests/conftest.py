@@ -134,6 +134,17 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         return LONGEST_MODULES.index(module) if module in LONGEST_MODULES else len(LONGEST_MODULES)
 
     items.sort(key=rank)  # stable: the shuffled order within each rank is kept
+    # A test that stops its module's shared service goes after the module's other tests, so
+    # the service starts once (each test still passes alone or first: the fixture starts it
+    # again); modules stay together, in the order they have.
+    modules = {}
+    for item in items:
+        modules.setdefault(getattr(item, "module", None), len(modules))
+
+    def stops_last(item: pytest.Item) -> tuple[int, bool]:
+        return modules[getattr(item, "module", None)], item.get_closest_marker("stops_shared_service") is not None
+
+    items.sort(key=stops_last)
 
 
 @pytest.fixture(scope="session")

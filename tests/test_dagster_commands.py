@@ -170,6 +170,7 @@ def test_the_asset_graph_shows_extraction_staging_and_the_marts(dagster_ui):
     assert not is_blank(screenshot)
 
 
+@pytest.mark.stops_shared_service
 def test_stopping_make_dagster_leaves_no_process_behind(dagster_ui):
     """Stops the UI the way `make down` does (SIGTERM); the next test that needs it starts
     another."""
