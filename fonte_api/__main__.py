@@ -7,6 +7,7 @@ import sys
 import click
 import psycopg
 
+from .catalog import CATALOG
 from .settings import GeneratorSettings, Settings, load_settings, parse_utc
 
 
@@ -77,13 +78,22 @@ def _utc(ctx, param, value):
     type=click.IntRange(min=1),
     help="Turbines of the plant, T01 first (T01's wind_speed, power, ambient_temperature do not depend on it).",
 )
+@click.option(
+    "--tags",
+    default=Settings.default("gen_tags"),
+    show_default=True,
+    type=click.IntRange(min=Settings.model_fields["gen_tags"].metadata[0].ge, max=len(CATALOG)),
+    help=f"Tags per turbine: the catalog's first N (up to {len(CATALOG)}, for the benchmark).",
+)
 @click.option("--replace", is_flag=True, help="Replace existing rows (otherwise a non-empty Fonte is left alone).")
-def seed_command(start, days, freq_seconds, seed_value, turbines, replace) -> None:
+def seed_command(start, days, freq_seconds, seed_value, turbines, tags, replace) -> None:
     """Generate Fonte's data and bulk-load it with COPY (uses FONTE_OWNER_DB_URL)."""
     from .seeding import seed
 
     settings = _settings()
-    generator = GeneratorSettings(start=start, days=days, freq_seconds=freq_seconds, seed=seed_value, turbines=turbines)
+    generator = GeneratorSettings(
+        start=start, days=days, freq_seconds=freq_seconds, seed=seed_value, turbines=turbines, tags=tags
+    )
     try:
         result = seed(settings.owner_db_url, settings.db_url, generator, replace=replace)
     except psycopg.Error as exc:
@@ -93,7 +103,8 @@ def seed_command(start, days, freq_seconds, seed_value, turbines, replace) -> No
         click.echo("Fonte already holds data; nothing done (use --replace to regenerate)")
     else:
         click.echo(
-            f"loaded {result.rows} rows ({turbines} turbines, {generator.start.isoformat()}, {days:g} days"
+            f"loaded {result.rows} rows ({turbines} turbines x {tags} tags, {generator.start.isoformat()},"
+            f" {days:g} days"
             f" every {freq_seconds} s) "
             f"in {result.seconds:.2f} s"
         )

@@ -3,6 +3,11 @@
 The generator fills one column per tag, the API serves the catalog at /variables and takes
 its names as `columns` (the whitelist: the only names that ever reach SQL text), and the
 rest of the pipeline reads it from there.
+
+The first CORE_TAGS tags are the default Fonte's (the ones a wind analyst reads first). The
+others (electrical, thermal, vibration and backup-sensor channels, as a real turbine's export
+has them) bring a turbine to 50 tags for the benchmark: Fonte holds the first
+FONTE_GEN_TAGS of the catalog (docs/api.md), and the API serves the ones it holds.
 """
 
 from __future__ import annotations
@@ -78,6 +83,62 @@ VARIABLES: dict[str, Variable] = {
         ),
     )
 }
+
+
+def _linear(name: str, unit: str, description: str, low: float, high: float) -> Variable:
+    return Variable(name, unit, description, "linear", low, high, None)
+
+
+# The tags past the core ones, in catalog order (fonte_api/extended.py generates them).
+EXTENDED: tuple[Variable, ...] = (
+    *(_linear(f"pitch_angle_blade_{b}", "°", f"Pitch angle of blade {b.upper()}.", -5.0, 95.0) for b in "abc"),
+    _linear("generator_speed", "rpm", "Generator speed (gearbox ratio 100).", 0.0, 2200.0),
+    _linear("reactive_power", "kvar", "Reactive power output.", -1000.0, 1000.0),
+    _linear("power_factor", "1", "Power factor, P / sqrt(P² + Q²); 1 when idle.", 0.0, 1.0),
+    *(_linear(f"grid_voltage_l{p}", "V", f"Line voltage, phase L{p}.", 0.0, 800.0) for p in (1, 2, 3)),
+    *(_linear(f"grid_current_l{p}", "A", f"Line current, phase L{p}.", 0.0, 2500.0) for p in (1, 2, 3)),
+    _linear("grid_frequency", "Hz", "Grid frequency.", 45.0, 55.0),
+    _linear("nacelle_temperature", "°C", "Air temperature inside the nacelle.", -40.0, 70.0),
+    _linear("hub_temperature", "°C", "Air temperature inside the hub.", -40.0, 70.0),
+    _linear("main_bearing_temperature", "°C", "Main bearing temperature.", -40.0, 120.0),
+    _linear("gearbox_bearing_hs_temperature", "°C", "Gearbox high-speed shaft bearing temperature.", -40.0, 130.0),
+    _linear("gearbox_bearing_is_temperature", "°C", "Gearbox intermediate shaft bearing temperature.", -40.0, 130.0),
+    _linear("generator_bearing_de_temperature", "°C", "Generator drive-end bearing temperature.", -40.0, 130.0),
+    _linear("generator_bearing_nde_temperature", "°C", "Generator non-drive-end bearing temperature.", -40.0, 130.0),
+    _linear("converter_temperature", "°C", "Converter coolant temperature.", -40.0, 100.0),
+    _linear("transformer_temperature", "°C", "Transformer winding temperature.", -40.0, 150.0),
+    _linear("hydraulic_oil_temperature", "°C", "Hydraulic oil temperature.", -40.0, 100.0),
+    _linear("cooling_water_temperature", "°C", "Cooling water temperature.", -40.0, 100.0),
+    _linear("control_cabinet_temperature", "°C", "Control cabinet temperature.", -40.0, 70.0),
+    _linear("hydraulic_pressure", "bar", "Hydraulic system pressure.", 0.0, 250.0),
+    _linear("gearbox_oil_pressure", "bar", "Gearbox lubrication oil pressure.", 0.0, 10.0),
+    _linear("tower_acceleration_fa", "m/s²", "Tower top acceleration, fore-aft.", -5.0, 5.0),
+    _linear("tower_acceleration_ss", "m/s²", "Tower top acceleration, side-side.", -5.0, 5.0),
+    _linear("drivetrain_acceleration", "m/s²", "Drivetrain vibration acceleration.", -10.0, 10.0),
+    _linear("wind_speed_backup", "m/s", "Wind speed of the backup anemometer.", 0.0, 40.0),
+    _linear("air_density", "kg/m³", "Air density from ambient temperature at standard pressure.", 0.9, 1.6),
+    _linear("yaw_misalignment", "°", "Nacelle position minus wind direction, (-180, 180].", -180.0, 180.0),
+    _linear("available_power", "kW", "Power the reference curve gives at the measured wind speed.", 0.0, 2200.0),
+    Variable("rotor_azimuth", "°", "Rotor azimuth angle, [0, 360).", "angle", 0.0, 360.0, None),
+    Variable("wind_direction_backup", "°", "Wind direction of the backup vane, [0, 360).", "angle", 0.0, 360.0, None),
+    Variable("yaw_state", "code", "Yaw drive: 0 still, 1 yawing.", "state", 0.0, 1.0, None),
+    Variable("brake_state", "code", "Rotor brake: 0 released, 1 applied.", "state", 0.0, 1.0, None),
+    Variable("grid_state", "code", "Grid connection: 0 disconnected, 1 connected.", "state", 0.0, 1.0, None),
+    Variable(
+        "warning_code", "code", "Active warning: 0 none, 101 vibration, 102 temperature.", "state", 0.0, 999.0, None
+    ),
+)
+
+# How many tags the default Fonte holds: the ones above EXTENDED, in their order.
+CORE_TAGS = len(VARIABLES)
+# Every tag of the catalog, in order: Fonte holds its first FONTE_GEN_TAGS.
+CATALOG: dict[str, Variable] = {**VARIABLES, **{v.name: v for v in EXTENDED}}
+
+
+def first_tags(count: int) -> dict[str, Variable]:
+    """The catalog's first `count` tags: what a Fonte generated with that many holds."""
+    return dict(list(CATALOG.items())[:count])
+
 
 # The variables of the single-turbine API, which a request without `turbine` names today.
 ORIGINAL_VARIABLES = ("wind_speed", "power", "ambient_temperature")

@@ -25,7 +25,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .catalog import STATE_PRODUCING, STATE_STORM_STOP, STATE_WAITING_FOR_WIND, VARIABLES
+from .catalog import CORE_TAGS, STATE_PRODUCING, STATE_STORM_STOP, STATE_WAITING_FOR_WIND, first_tags
+from .extended import EXTENDED_NOISE_ROWS, Drivers, extended_tags
 from .generator import (
     CUT_IN,
     CUT_OUT,
@@ -52,8 +53,9 @@ PITCH_PER_MS_ABOVE_RATED, FEATHERED = 2.5, 88.0  # °/(m/s) above rated speed, �
 LOAD_TAU = 1200.0  # s: the thermal time constant of gearbox and generator
 GEARBOX_RISE, GENERATOR_RISE = (15.0, 35.0), (20.0, 55.0)  # °C above ambient: idle, full load
 
-# Streams of a turbine's random numbers, besides T01's own stream.
-_TURBINE_STREAM, _TAGS_STREAM, _PLANT_DIRECTION = 0, 1, 2
+# Streams of a turbine's random numbers, besides T01's own stream: the extended tags draw from
+# one of their own, so a Fonte of 50 tags has the same first ten as one of ten.
+_TURBINE_STREAM, _TAGS_STREAM, _PLANT_DIRECTION, _EXTENDED_STREAM = 0, 1, 2, 3
 
 
 def turbine_id(index: int) -> str:
@@ -84,6 +86,8 @@ class _Turbine:
         self.lag = round(index * PLANT_LAG_SECONDS / self.step)  # in samples
         self.own = np.random.default_rng([settings.seed, index, _TURBINE_STREAM])
         self.tags_rng = np.random.default_rng([settings.seed, index, _TAGS_STREAM])
+        self.extended_rng = np.random.default_rng([settings.seed, index, _EXTENDED_STREAM])
+        self.extended = settings.tags > CORE_TAGS
         self.gust_phi = math.exp(-self.step / GUST_TAU)
         self.gust = float(self.own.normal(0.0, GUST_STD))
         self.temp_offset = float(self.own.normal(0.0, TEMP_OFFSET_STD)) if index else 0.0
@@ -133,9 +137,15 @@ class _Turbine:
         load = _first_order(self.load, self.load_phi, power / RATED_POWER)
         self.load = float(load[-1])
         state = np.where(producing, STATE_PRODUCING, np.where(wind < CUT_IN, STATE_WAITING_FOR_WIND, STATE_STORM_STOP))
+        direction, nacelle = np.round(np.mod(vane, 360.0), 1) % 360.0, np.round(np.mod(vane + yaw, 360.0), 1) % 360.0
+        if self.extended:
+            drivers = Drivers(wind, power, ambient, load, pitch, rotor, direction, nacelle, producing)
+            extended = extended_tags(drivers, self.extended_rng.standard_normal((EXTENDED_NOISE_ROWS, n)))
+        else:
+            extended = {}
         return {
-            "wind_direction": np.round(np.mod(vane, 360.0), 1) % 360.0,
-            "nacelle_position": np.round(np.mod(vane + yaw, 360.0), 1) % 360.0,
+            "wind_direction": direction,
+            "nacelle_position": nacelle,
             "rotor_speed": np.round(rotor, 2),
             "pitch_angle": np.round(pitch, 2),
             "gearbox_temperature": np.round(ambient + GEARBOX_RISE[0] + (GEARBOX_RISE[1] - GEARBOX_RISE[0]) * load, 2),
@@ -143,12 +153,14 @@ class _Turbine:
                 ambient + GENERATOR_RISE[0] + (GENERATOR_RISE[1] - GENERATOR_RISE[0]) * load, 2
             ),
             "operating_state": state.astype(float),
+            **extended,
         }
 
 
 def generate_fleet_blocks(settings: GeneratorSettings) -> Iterator[FleetBlock]:
-    """Every tag of the settings' turbines (T01 first), block by block."""
+    """The settings' tags (the catalog's first `tags`) of its turbines (T01 first), block by block."""
     fleet = [_Turbine(i, settings) for i in range(settings.turbines)]
+    names = list(first_tags(settings.tags))
     plant_rng = np.random.default_rng([settings.seed, 0, _PLANT_DIRECTION])
     step = float(settings.freq_seconds)
     direction_phi = math.exp(-step / DIRECTION_TAU)
@@ -172,5 +184,5 @@ def generate_fleet_blocks(settings: GeneratorSettings) -> Iterator[FleetBlock]:
                     "ambient_temperature": np.round(ambient, 2),
                 }
             values = {**rounded, **turbine.other_tags(wind, power, ambient, direction)}
-            tags[turbine_id(turbine.index)] = {name: values[name] for name in VARIABLES}
+            tags[turbine_id(turbine.index)] = {name: values[name] for name in names}
         yield FleetBlock(plant.block.offsets, tags)

@@ -3,7 +3,7 @@ and the turbines they come from."""
 
 from __future__ import annotations
 
-from sqlalchemy import Column, DateTime, Double, Table, Text
+from sqlalchemy import Column, DateTime, Double, MetaData, Table, Text
 from sqlmodel import Field, SQLModel
 
 from .catalog import VARIABLES, Variable
@@ -12,16 +12,19 @@ from .generator import CUT_IN, CUT_OUT, RATED_POWER, RATED_SPEED
 
 __all__ = ["DEFAULT_TURBINE", "VARIABLES", "Turbine", "TurbineBase", "Variable", "data_table", "fleet_turbines"]
 
-# One row per turbine and sample time, one column per tag of the catalog: a turbine's SCADA
-# export as it comes, keyed by (turbine, time) as OpenOA keys its `scada` table.
-data_table = Table(
-    "data",
-    SQLModel.metadata,
-    Column("turbine_id", Text, primary_key=True, comment="The turbine's id (table turbine)."),
-    Column("timestamp", DateTime(timezone=True), primary_key=True, comment="Sample time, UTC."),
-    # Double, not SQLAlchemy's generic Float: the DDL says double precision as it is.
-    *(Column(v.name, Double, comment=f"{v.description} ({v.unit})") for v in VARIABLES.values()),
-)
+
+def data_table(tags: dict[str, Variable]) -> Table:
+    """One row per turbine and sample time, one column per tag Fonte holds (the catalog's
+    first FONTE_GEN_TAGS): a turbine's SCADA export as it comes, keyed by (turbine, time) as
+    OpenOA keys its `scada` table."""
+    return Table(
+        "data",
+        MetaData(),  # its own: the columns depend on the tags, so it is not one of SQLModel's tables
+        Column("turbine_id", Text, primary_key=True, comment="The turbine's id (table turbine)."),
+        Column("timestamp", DateTime(timezone=True), primary_key=True, comment="Sample time, UTC."),
+        # Double, not SQLAlchemy's generic Float: the DDL says double precision as it is.
+        *(Column(v.name, Double, comment=f"{v.description} ({v.unit})") for v in tags.values()),
+    )
 
 
 class TurbineBase(SQLModel):

@@ -15,7 +15,7 @@ from psycopg.conninfo import conninfo_to_dict
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.schema import CreateTable
 
-from .catalog import VARIABLES
+from .catalog import CATALOG, first_tags
 from .fleet import generate_fleet_blocks
 from .models import Turbine, data_table, fleet_turbines
 from .settings import GeneratorSettings
@@ -28,7 +28,7 @@ class SeedResult:
     skipped: bool
 
 
-def create_table_sql(table=data_table) -> str:
+def create_table_sql(table) -> str:
     return str(CreateTable(table, if_not_exists=True).compile(dialect=postgresql.dialect()))
 
 
@@ -51,16 +51,30 @@ def _csv_chunks(settings: GeneratorSettings):
     """CSV text per generated block, (turbine, epoch seconds, every tag in catalog order);
     epoch seconds are turned into timestamptz by SQL."""
     base = settings.start.timestamp()
+    names = list(first_tags(settings.tags))
     for block in generate_fleet_blocks(settings):
         epochs = [repr(base + offset) for offset in block.offsets.tolist()]
         lines = []
         for turbine, tags in block.tags.items():
-            columns = [tags[name].tolist() for name in VARIABLES]
+            columns = [tags[name].tolist() for name in names]
             lines += [
                 f"{turbine},{epoch},{','.join(map(repr, values))}\n"
                 for epoch, *values in zip(epochs, *columns, strict=True)
             ]
         yield "".join(lines)
+
+
+def fonte_tags(conn: psycopg.Connection) -> list[str]:
+    """The catalog's tags that Fonte's `data` has a column for, in catalog order: the tags
+    this Fonte holds (the first FONTE_GEN_TAGS it was generated with)."""
+    columns = {
+        row[0]
+        for row in conn.execute(
+            "select attname from pg_attribute where attrelid = to_regclass('public.data') and attnum > 0"
+            " and not attisdropped"
+        )
+    }
+    return [name for name in CATALOG if name in columns]
 
 
 def has_fleet_table(conn: psycopg.Connection) -> bool:
@@ -76,12 +90,20 @@ def seed(owner_url: str, reader_url: str | None, settings: GeneratorSettings, *,
     Fonte (from before the fleet) is generated again as a fleet: its turbine's rows come back
     the same for the same settings (docs/api.md)."""
     started = time.perf_counter()
-    tags = sql.SQL(", ").join(map(sql.Identifier, VARIABLES))
+    wanted = first_tags(settings.tags)
+    tags = sql.SQL(", ").join(map(sql.Identifier, wanted))
     with psycopg.connect(owner_url) as conn:
         conn.execute("set local lock_timeout = '30s'")
-        if conn.execute("select to_regclass('public.data') is not null").fetchone()[0] and not has_fleet_table(conn):
-            conn.execute("drop table data")  # a single-turbine Fonte, from before the fleet
-        conn.execute(create_table_sql())
+        if conn.execute("select to_regclass('public.data') is not null").fetchone()[0]:
+            if not has_fleet_table(conn):
+                conn.execute("drop table data")  # a single-turbine Fonte, from before the fleet
+            elif fonte_tags(conn) != list(wanted) and (
+                replace or not conn.execute("select exists (select 1 from data)").fetchone()[0]
+            ):
+                # Other tags than these settings': made again when replacing (or when empty);
+                # otherwise Fonte keeps what it holds, and the API serves those tags.
+                conn.execute("drop table data")
+        conn.execute(create_table_sql(data_table(wanted)))
         conn.execute(create_table_sql(Turbine.__table__))
         # Serialise concurrent seeders (an API restarting while `seed` runs).
         conn.execute("lock table data, turbine in exclusive mode")
@@ -104,7 +126,7 @@ def seed(owner_url: str, reader_url: str | None, settings: GeneratorSettings, *,
         # timestamptz in one set-based statement.
         conn.execute(
             sql.SQL("create temp table generated (turbine_id text, epoch double precision, {}) on commit drop").format(
-                sql.SQL(", ").join(sql.SQL("{} double precision").format(sql.Identifier(n)) for n in VARIABLES)
+                sql.SQL(", ").join(sql.SQL("{} double precision").format(sql.Identifier(n)) for n in wanted)
             )
         )
         with conn.cursor().copy("copy generated from stdin (format csv)") as copy:

@@ -14,8 +14,18 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
-from pydantic import NonNegativeFloat, PositiveFloat, PositiveInt, ValidationError, field_validator, model_validator
+from pydantic import (
+    Field,
+    NonNegativeFloat,
+    PositiveFloat,
+    PositiveInt,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from .catalog import CATALOG, CORE_TAGS, ORIGINAL_VARIABLES
 
 ENV_PREFIX = "FONTE_"
 
@@ -48,6 +58,7 @@ class GeneratorSettings:
     freq_seconds: int = field(default_factory=lambda: Settings.default("gen_freq_seconds"))
     seed: int = field(default_factory=lambda: Settings.default("gen_seed"))
     turbines: int = field(default_factory=lambda: Settings.default("gen_turbines"))
+    tags: int = field(default_factory=lambda: Settings.default("gen_tags"))
 
     @property
     def rows(self) -> int:
@@ -68,6 +79,9 @@ class Settings(BaseSettings):
     gen_freq_seconds: PositiveInt = 60
     gen_seed: int = 42
     gen_turbines: PositiveInt = 4
+    # How many of the catalog's tags each turbine has: its first N (fonte_api/catalog.py); at
+    # least the single-turbine API's three, at most the whole catalog.
+    gen_tags: int = Field(default=CORE_TAGS, ge=len(ORIGINAL_VARIABLES), le=len(CATALOG))
     # Every route but /health requires `Authorization: Bearer <token>` when set.
     api_token: str | None = None
     # A /data stream whose client reads nothing for this long is ended.
@@ -99,7 +113,9 @@ class Settings(BaseSettings):
 
     @property
     def generator(self) -> GeneratorSettings:
-        return GeneratorSettings(self.gen_start, self.gen_days, self.gen_freq_seconds, self.gen_seed, self.gen_turbines)
+        return GeneratorSettings(
+            self.gen_start, self.gen_days, self.gen_freq_seconds, self.gen_seed, self.gen_turbines, self.gen_tags
+        )
 
     @property
     def slot_wait_seconds(self) -> float:

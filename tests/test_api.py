@@ -156,6 +156,8 @@ def test_streamed_formats_give_the_same_rows_as_json(pipeline_stack, fmt_param, 
         ({"columns": "speed"}, "wind_speed"),  # the message lists the allowed columns
         ({"columns": "power; drop table data"}, "ambient_temperature"),
         ({"columns": ""}, "wind_speed"),
+        # A tag of the catalog that this Fonte (10 tags) was generated without.
+        ({"columns": "generator_speed"}, "'generator_speed' is not in this Fonte; it holds: wind_speed, power,"),
         ({"start_timestamp": "2024-05-24T00:00:00"}, "must be before"),  # start == end
         ({"start_timestamp": "2024-05-25T00:00:00"}, "must be before"),  # start > end
         ({"start_timestamp": "yesterday"}, "start_timestamp"),

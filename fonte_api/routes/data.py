@@ -9,15 +9,19 @@ from typing import Annotated
 from fastapi import APIRouter, Header, HTTPException, Query, Request
 from starlette.concurrency import run_in_threadpool
 
+from ..catalog import CATALOG
 from ..db import PoolDep
 from ..errors import TOKEN_REFUSED, ErrorOut
-from ..models import DEFAULT_TURBINE, VARIABLES
+from ..models import DEFAULT_TURBINE
+from ..seeding import fonte_tags
 from ..streaming import MEDIA_TYPES, GuardedStreamingResponse, OutputFormat, StreamSlotsDep, open_stream
 from .turbines import turbine_table
 
 router = APIRouter(tags=["data"])
 
-VariableName = Enum("VariableName", {name: name for name in VARIABLES}, type=str)  # the whitelist, for OpenAPI
+# The whitelist, for OpenAPI: every tag of the catalog. A request may name those Fonte holds
+# (the first FONTE_GEN_TAGS), checked against its table by `held_columns`.
+VariableName = Enum("VariableName", {name: name for name in CATALOG}, type=str)
 
 EXAMPLE_ROWS = [
     {"timestamp": "2024-05-23T00:00:00+00:00", "wind_speed": 7.514, "power": 452.32},
@@ -43,6 +47,21 @@ def known_turbines(pool, requested: list[str]) -> list[str]:
     unknown = [t for t in dict.fromkeys(requested) if t not in known]
     if unknown:
         raise HTTPException(422, f"unknown turbine {', '.join(map(repr, unknown))}; Fonte has: {', '.join(known)}")
+    return list(dict.fromkeys(requested))
+
+
+def held_columns(pool, requested: list[str] | None) -> list[str]:
+    """The requested columns without repeats, in request order (every tag Fonte holds when
+    none is named), or a 422 naming those of the catalog this Fonte was generated without."""
+    with pool.connection() as conn:
+        held = fonte_tags(conn)
+    if not requested:
+        return held
+    missing = [c for c in dict.fromkeys(requested) if c not in held]
+    if missing:
+        raise HTTPException(
+            422, f"column {', '.join(map(repr, missing))} is not in this Fonte; it holds: {', '.join(held)}"
+        )
     return list(dict.fromkeys(requested))
 
 
@@ -127,7 +146,9 @@ async def get_data(
         Query(
             description=(
                 "Variables to return, repeatable (`columns=wind_speed&columns=power`). "
-                "Allowed: " + ", ".join(f"{v.name} ({v.unit})" for v in VARIABLES.values()) + ". Omitted: all of them."
+                "Allowed: the tags Fonte holds (`/variables`), of the catalog: "
+                + ", ".join(f"{v.name} ({v.unit})" for v in CATALOG.values())
+                + ". Omitted: every tag Fonte holds."
             ),
             examples=[["wind_speed", "power"]],
         ),
@@ -149,7 +170,7 @@ async def get_data(
         )
     # Repeats are harmless; order follows the request, as the route this API replaces did
     # (docs/contracts.md).
-    names = list(dict.fromkeys(c.value for c in columns)) if columns else list(VARIABLES)
+    names = await run_in_threadpool(held_columns, pool, [c.value for c in columns] if columns else None)
     turbines = await run_in_threadpool(known_turbines, pool, turbine) if turbine else DEFAULT_TURBINE.id
     fmt = choose_format(format, accept)
     guard = await slots.acquire()

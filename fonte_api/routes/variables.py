@@ -9,9 +9,11 @@ from typing import Literal
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
+from ..catalog import CATALOG
 from ..db import PoolDep
 from ..errors import DATABASE_UNREACHABLE, NO_PARAMETERS, TOKEN_REFUSED
-from ..models import DEFAULT_TURBINE, VARIABLES
+from ..models import DEFAULT_TURBINE
+from ..seeding import fonte_tags
 
 router = APIRouter(tags=["meta"])
 
@@ -48,7 +50,7 @@ class CatalogOut(BaseModel):
 
 @router.get(
     "/variables",
-    summary="The variables (unit, kind, physical range, IEC name) and the period Fonte covers",
+    summary="The variables Fonte holds (unit, kind, physical range, IEC name) and the period it covers",
     response_model=CatalogOut,
     responses={401: TOKEN_REFUSED, 422: NO_PARAMETERS, 503: DATABASE_UNREACHABLE},
 )
@@ -59,7 +61,8 @@ def variables(pool: PoolDep) -> CatalogOut:
             " where turbine_id = %s",
             (DEFAULT_TURBINE.id,),
         ).fetchone()
+        held = fonte_tags(conn)
     return CatalogOut(
-        variables=[VariableOut(**asdict(v)) for v in VARIABLES.values()],
+        variables=[VariableOut(**asdict(CATALOG[name])) for name in held],
         period=PeriodOut(first_timestamp=first, last_timestamp=last, rows=rows),
     )

@@ -1,7 +1,7 @@
 """The SQL of a /data answer: `COPY (select ...) TO STDOUT`, so PostgreSQL formats each row
 (a JSON object, or a CSV line) itself and sends it as it reads it.
 
-Only names from `VARIABLES` (the whitelist, checked by the route) become SQL identifiers;
+Only names of the catalog that Fonte holds (the whitelist, checked by the route) become SQL identifiers;
 turbines and timestamps are bound as parameters.
 """
 

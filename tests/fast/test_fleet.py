@@ -8,19 +8,26 @@ import statistics
 import numpy as np
 import pytest
 
-from fonte_api.catalog import STATE_PRODUCING, STATE_STORM_STOP, STATE_WAITING_FOR_WIND, VARIABLES
+from fonte_api.catalog import (
+    CATALOG,
+    EXTENDED,
+    STATE_PRODUCING,
+    STATE_STORM_STOP,
+    STATE_WAITING_FOR_WIND,
+    VARIABLES,
+)
 from fonte_api.fleet import generate_fleet_blocks
-from fonte_api.generator import CUT_IN, CUT_OUT, generate_blocks
+from fonte_api.generator import BLOCK_ROWS, CUT_IN, CUT_OUT, generate_blocks
 from fonte_api.settings import GeneratorSettings
 
 FLEET = GeneratorSettings(days=3)
 
 
 def joined(settings: GeneratorSettings) -> dict[str, dict[str, np.ndarray]]:
-    """Every turbine's tags over the whole period (blocks joined)."""
+    """Every turbine's tags (the settings' tags) over the whole period (blocks joined)."""
     blocks = list(generate_fleet_blocks(settings))
     return {
-        turbine: {name: np.concatenate([b.tags[turbine][name] for b in blocks]) for name in VARIABLES}
+        turbine: {name: np.concatenate([b.tags[turbine][name] for b in blocks]) for name in blocks[0].tags[turbine]}
         for turbine in blocks[0].tags
     }
 
@@ -80,3 +87,43 @@ def test_the_operating_state_follows_the_wind(fleet):
         assert np.array_equal(state == STATE_PRODUCING, producing)
         assert np.all(tags["rotor_speed"][~producing] == 0.0)
         assert np.all(tags["power"][wind < CUT_IN] == 0.0)
+
+
+@pytest.fixture(scope="module")
+def fifty_tags():
+    return joined(GeneratorSettings(days=3, tags=len(CATALOG)))
+
+
+def test_fifty_tags_are_the_whole_catalog_and_the_first_ten_are_the_default_fleets(fleet, fifty_tags):
+    for turbine, tags in fifty_tags.items():
+        assert list(tags) == list(CATALOG)
+        for name in VARIABLES:
+            assert np.array_equal(tags[name], fleet[turbine][name]), (turbine, name)
+    some = joined(GeneratorSettings(days=3, tags=30))
+    for name in list(CATALOG)[:30]:
+        assert np.array_equal(some["T03"][name], fifty_tags["T03"][name]), name
+    # Over more than one generator block (BLOCK_ROWS samples), where a shared random stream
+    # would shift the next block's draws.
+    days = 2 * BLOCK_ROWS / 1440
+    ten, fifty = (joined(GeneratorSettings(days=days, turbines=2, tags=n)) for n in (len(VARIABLES), len(CATALOG)))
+    for name in VARIABLES:
+        assert np.array_equal(ten["T02"][name], fifty["T02"][name]), name
+
+
+def test_every_extended_tag_is_in_its_range_and_behaves_as_its_kind_says(fifty_tags):
+    for turbine, tags in fifty_tags.items():
+        for tag in EXTENDED:
+            values = tags[tag.name]
+            assert tag.range_min <= values.min() <= values.max() <= tag.range_max, (turbine, tag.name)
+            if tag.kind == "angle":
+                assert values.max() < 360.0, (turbine, tag.name)
+            elif tag.kind == "state":
+                assert np.array_equal(values, np.round(values)), (turbine, tag.name)  # codes, not measurements
+            else:
+                assert np.std(values) > 0, (turbine, tag.name)  # a channel that moves
+        producing = tags["operating_state"] == STATE_PRODUCING
+        assert np.array_equal(tags["grid_state"] == 1, producing)
+        assert np.array_equal(tags["brake_state"] == 1, ~producing)
+        # Temperatures warm with the load; currents follow the power.
+        assert statistics.correlation(tags["power"], tags["grid_current_l1"]) > 0.99
+        assert statistics.correlation(tags["generator_temperature"], tags["transformer_temperature"]) > 0.8
