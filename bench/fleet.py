@@ -1,5 +1,6 @@
-"""The fleet's day end to end: 1, 5 and 25 turbines × every tag × 1 day, extraction and
-`dbt build` against the pure-SQL limit measured in the same run (cost per value, memory).
+"""The fleet end to end: 1, 5 and 25 turbines × 50 tags (the whole catalog) × 1 day, and 25 ×
+50 × 7 days; extraction and `dbt build` against the pure-SQL limit measured in the same run
+(cost per value, the peak memory of the extractor and of the API).
 
 The limit does what the pipeline does and nothing else, in SQL only: Fonte's rows of the day
 unpivoted and COPYed by psql into a staging table of Alvo, then the same statistics by kind
@@ -17,21 +18,26 @@ from datetime import date
 
 import psycopg
 
+from devstack.api_server import api_pid
 from devstack.config import REPO_ROOT, VENV_BIN
-from fonte_api.catalog import VARIABLES
+from devstack.memory import PeakRss
+from fonte_api.catalog import CATALOG
 from fonte_api.settings import GeneratorSettings
 from pipeline_constants import BUCKET_MINUTES, BUCKET_ORIGIN
 
 from .limit import psql_copy
 from .measure import run
 
-FLEET_SIZES = (1, 5, 25)
-DAY = date(2024, 5, 20)  # the generator's first day: a 1-day Fonte holds it
+# (turbines, days): the scale table's rows, every tag of the catalog.
+WORKLOADS = ((1, 1), (5, 1), (25, 1), (25, 7))
+TAGS = len(CATALOG)
+DAY = date(2024, 5, 20)  # the generator's first day
 RUNS = 3
+WEEK_RUNS = 1  # 12.6 million values a run: one run, marked as such in the table
 SCHEMA = "bench_fleet_limit"
 
 _BUCKET = f"date_bin('{BUCKET_MINUTES} minutes', s.timestamp, timestamptz '{BUCKET_ORIGIN.isoformat()}')"
-_KINDS = ", ".join(f"('{v.name}', '{v.kind}')" for v in VARIABLES.values())
+_KINDS = ", ".join(f"('{v.name}', '{v.kind}')" for v in CATALOG.values())
 
 SETUP = f"""
 drop schema if exists {SCHEMA} cascade;
@@ -91,15 +97,15 @@ join {SCHEMA}.signal sig on (sig.turbine, sig.tag, sig.statistic) = (b.turbine, 
 ]
 
 
-def measure_limit(psql: str, fonte_url: str, alvo_url: str) -> float:
-    """Seconds of the pure-SQL pipeline for DAY, every turbine and tag."""
+def measure_limit(psql: str, fonte_url: str, alvo_url: str, days: int) -> float:
+    """Seconds of the pure-SQL pipeline for `days` from DAY, every turbine and tag."""
     with psycopg.connect(alvo_url, autocommit=True) as conn:
         conn.execute(SETUP)
-    pairs = ", ".join(f"('{name}', d.{name})" for name in VARIABLES)
+    pairs = ", ".join(f"('{name}', d.{name})" for name in CATALOG)
     export = (
         f"copy (select d.turbine_id, d.timestamp, v.variable, v.value from data d cross join lateral "
         f"(values {pairs}) v(variable, value) where d.timestamp >= '{DAY}T00:00:00Z'"
-        f" and d.timestamp < timestamptz '{DAY}T00:00:00Z' + interval '1 day') to stdout"
+        f" and d.timestamp < timestamptz '{DAY}T00:00:00Z' + interval '{days} days') to stdout"
     )
     started = time.perf_counter()
     psql_copy(psql, fonte_url, export, alvo_url, f"copy {SCHEMA}.staging from stdin")
@@ -113,27 +119,32 @@ def measure_limit(psql: str, fonte_url: str, alvo_url: str) -> float:
 
 
 def fleet_rows(bench, reseed: Callable[[GeneratorSettings], float], reset_alvo: Callable[[], None]) -> list[str]:
-    """One table row per fleet size: median seconds of RUNS extractions, builds and limits."""
+    """One table row per workload: median seconds of its runs' extractions, builds and limits."""
     rows = []
-    for turbines in FLEET_SIZES:
-        reseed(GeneratorSettings(days=1, turbines=turbines))
-        extracts, builds, limits, rss = [], [], [], 0
-        for _ in range(RUNS):
+    for turbines, days in WORKLOADS:
+        reseed(GeneratorSettings(days=days, turbines=turbines, tags=TAGS))
+        last = DAY.fromordinal(DAY.toordinal() + days - 1)
+        window = ["--vars", f"day: {DAY}"] if days == 1 else ["--vars", f"{{start_day: {DAY}, end_day: {last}}}"]
+        extracts, builds, limits, rss, api_rss = [], [], [], 0, 0
+        runs = RUNS if days == 1 else WEEK_RUNS
+        for _ in range(runs):
             reset_alvo()
-            extracted = run([sys.executable, "-m", "extract", str(DAY)], env=bench.env, cwd=REPO_ROOT)
-            built = run(
-                [str(VENV_BIN / "dbt"), "build", "--vars", f"day: {DAY}"], env=bench.env, cwd=REPO_ROOT / "dbt_project"
-            )
-            limits.append(measure_limit(bench.psql(), bench.config.fonte_owner_url, bench.alvo_url))
+            with PeakRss(api_pid(bench.config)) as api:
+                extracted = run(
+                    [sys.executable, "-m", "extract", str(DAY), "--to", str(last)], env=bench.env, cwd=REPO_ROOT
+                )
+            built = run([str(VENV_BIN / "dbt"), "build", *window], env=bench.env, cwd=REPO_ROOT / "dbt_project")
+            limits.append(measure_limit(bench.psql(), bench.config.fonte_owner_url, bench.alvo_url, days))
             extracts.append(extracted.seconds)
             builds.append(built.seconds)
-            rss = max(rss, extracted.peak_rss)
-        values = 1440 * turbines * len(VARIABLES)
+            rss, api_rss = max(rss, extracted.peak_rss), max(api_rss, api.peak)
+        values = 1440 * days * turbines * TAGS
         extract, build, limit = (statistics.median(x) for x in (extracts, builds, limits))
         total = extract + build
+        label = f"{turbines} × {TAGS} tags × {days} day{'s' if days > 1 else ''}" + ("" if runs > 1 else " (1 run)")
         rows.append(
-            f"| {turbines} × {len(VARIABLES)} tags × 1 day | {values:,} | {extract:.2f} | {build:.2f} | {total:.2f} | "
+            f"| {label} | {values:,} | {extract:.2f} | {build:.2f} | {total:.2f} | "
             f"{limit:.2f} | {total / limit:.1f}× | {total / values * 1e6:.1f} | {limit / values * 1e6:.1f} | "
-            f"{rss / 1e6:.0f} MB |"
+            f"{rss / 1e6:.0f} MB | {api_rss / 1e6:.0f} MB |"
         )
     return rows

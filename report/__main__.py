@@ -37,9 +37,10 @@ from .variables import from_api
     help="Folder for the .html and .png files. [default: $REPORTS_DIR, else reports/ in the repository]",
 )
 def main(day, last_day, turbine, out_dir) -> None:
-    """Draw DAY's 10-minute statistics of one turbine from Alvo: an HTML page that opens
-    offline, and a PNG. Linear tags are drawn (min-max band, mean, std); angle and state
-    tags are not drawn yet.
+    """Draw DAY's 10-minute statistics from Alvo: an HTML page that opens offline (the fleet:
+    a table per turbine, an availability heatmap, power against wind per turbine; then one
+    turbine's tags), and a PNG of that turbine's charts. Linear tags are drawn (min-max
+    band, mean, std); angle and state tags are not drawn yet.
 
     Reads the marts through Alvo's read-only role (ALVO_READER_USER/PASSWORD) and the
     1-minute samples from staging through the pipeline's role (ALVO_USER/PASSWORD), on

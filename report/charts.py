@@ -13,13 +13,17 @@ curve (REFERENCE_POWER_CURVE, read with the day's data).
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 
 import altair as alt
 
-from pipeline_constants import BUCKET
+from pipeline_constants import BUCKET, BUCKETS_PER_DAY
 
 from .read import DayData
+
+if TYPE_CHECKING:
+    from .fleet import FleetDay
 
 SAMPLE_GAP = timedelta(seconds=90)  # more than this between two 1-minute samples: a gap
 COLORS = {"wind_speed": "#1f6fb4", "power": "#d9730d", "ambient_temperature": "#2f9e44"}
@@ -182,3 +186,89 @@ def png_spec(data: DayData) -> dict:
     if config is not None:
         combined["config"] = config
     return combined
+
+
+# -- the fleet -------------------------------------------------------------------------------
+
+
+def fleet_availability_chart(fleet: FleetDay) -> tuple[dict, dict[str, list[dict]]]:
+    """Turbine × 10-minute bucket, coloured by the share of the expected samples staged; a
+    bucket without any sample is 0."""
+    day_start = datetime(fleet.day.year, fleet.day.month, fleet.day.day, tzinfo=UTC)
+    starts = [day_start + i * BUCKET for i in range(BUCKETS_PER_DAY)]
+    cells = [
+        {
+            "turbine": t.turbine,
+            "start": _iso(start),
+            "end": _iso(start + BUCKET),
+            "availability": t.availability.get(start, 0.0),
+        }
+        for t in fleet.turbines
+        if t.availability is not None
+        for start in starts
+    ]
+    chart = (
+        alt.Chart(alt.Data(name="fleet_availability"))
+        .mark_rect()
+        .encode(
+            x=alt.X(
+                "start:T", title="time (UTC)", scale=alt.Scale(type="utc"), axis=alt.Axis(format="%H:%M", tickCount=12)
+            ),
+            x2="end:T",
+            y=alt.Y("turbine:N", title=None),
+            color=alt.Color(
+                "availability:Q", title="samples present", scale=alt.Scale(domain=[0, 1], scheme="redyellowgreen")
+            ),
+            tooltip=[
+                "turbine:N",
+                alt.Tooltip("start:T", title="bucket start (UTC)", format="%H:%M", formatType="utc"),
+                alt.Tooltip("availability:Q", format=".0%"),
+            ],
+        )
+        .properties(
+            width=WIDTH,
+            height=max(60, 18 * len(fleet.turbines)),
+            title="availability: share of the expected samples present",
+        )
+    )
+    return chart.to_dict(validate=VALIDATE), {"fleet_availability": cells}
+
+
+def fleet_power_curves_chart(
+    fleet: FleetDay, reference_curve: list[tuple[float, float]]
+) -> tuple[dict, dict[str, list[dict]]]:
+    """Per turbine, its 10-minute mean power against mean wind speed over the reference curve."""
+    x = alt.X("wind_speed:Q", title="wind speed (m/s)", scale=alt.Scale(domain=[0, 25]))
+    y = alt.Y("power:Q", title="power (kW)")
+    rows = {"power_curve": [{"wind_speed": speed, "power": power} for speed, power in reference_curve]}
+    panels = []
+    for t in fleet.turbines:
+        name = f"power_vs_wind_{t.turbine}"
+        rows[name] = [{"wind_speed": w, "power": p, "start": _iso(s)} for s, (w, p) in t.points.items()]
+        panels.append(
+            alt.layer(
+                alt.Chart(alt.Data(name="power_curve")).mark_line(color="#888888", strokeDash=[4, 3]).encode(x=x, y=y),
+                alt.Chart(alt.Data(name=name))
+                .mark_circle(size=18, opacity=0.7, color=COLORS["power"])
+                .encode(
+                    x=x,
+                    y=y,
+                    tooltip=[alt.Tooltip("start:T", format="%H:%M", formatType="utc"), "wind_speed:Q", "power:Q"],
+                ),
+            ).properties(width=170, height=150, title=t.turbine)
+        )
+    chart = alt.concat(*panels, columns=4).properties(
+        title="power against wind speed, 10-minute means, over the reference curve"
+    )
+    return chart.to_dict(validate=VALIDATE), rows
+
+
+def fleet_charts(data: DayData) -> dict[str, dict]:
+    """The fleet's charts by name (none when the day has no fleet read)."""
+    if data.fleet is None:
+        return {}
+    charts = {}
+    if any(t.availability is not None for t in data.fleet.turbines):
+        charts["fleet_availability"] = _with_datasets(*fleet_availability_chart(data.fleet))
+    charts["fleet_power_curves"] = _with_datasets(*fleet_power_curves_chart(data.fleet, data.reference_curve))
+    return charts

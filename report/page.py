@@ -18,7 +18,8 @@ import vl_convert
 
 from pipeline_constants import BUCKETS_PER_DAY
 
-from .charts import day_charts, png_spec
+from .charts import day_charts, fleet_charts, png_spec
+from .fleet import FleetDay
 from .read import DayData
 from .summary import FEW_SAMPLES, VariableSummary, summarize
 
@@ -85,19 +86,56 @@ def _script_json(value: dict) -> str:
     return json.dumps(value).replace("</", "<\\/")
 
 
+def _chart(name: str, spec: dict) -> str:
+    return (
+        f'<div class="chart" id="chart-{name}"></div>'
+        f'<script type="application/json" class="vega-spec" data-chart="{name}">{_script_json(spec)}</script>'
+    )
+
+
+def _optional(value: float | None, fmt: str) -> str:
+    return "n/a" if value is None else format(value, fmt)
+
+
+def _fleet_table(fleet: FleetDay) -> str:
+    rows = "".join(
+        f"<tr><td>{html.escape(t.turbine)}</td><td>{_optional(t.rated_power_kw, ',.0f')}</td>"
+        f"<td>{t.energy_kwh:,.1f}</td><td>{_optional(t.capacity_factor, '.1%')}</td>"
+        f"<td>{_optional(t.complete_buckets, 'd')} / {BUCKETS_PER_DAY}</td>"
+        f"<td>{_optional(t.max_wind_speed, '.3f')}</td></tr>"
+        for t in fleet.turbines
+    )
+    return (
+        '<table id="fleet-table"><tr><th>turbine</th><th>rated power (kW)</th><th>energy (kWh)</th>'
+        "<th>capacity factor</th><th>complete buckets</th><th>max wind speed (m/s)</th></tr>"
+        f"{rows}</table>"
+    )
+
+
+def _fleet_section(data: DayData) -> str:
+    if data.fleet is None:
+        return ""
+    charts = fleet_charts(data)
+    note = f'<p class="note">{html.escape(data.fleet.note)}</p>' if data.fleet.note else ""
+    return (
+        f"<section><h2>The fleet: {len(data.fleet.turbines)} turbines</h2>"
+        '<p class="note">Energy is the sum of the 10-minute mean powers × 1/6 h (a missing bucket adds none); the '
+        "capacity factor is that energy over rated power × 24 h; a complete bucket has every sample of every tag; "
+        "the availability is the share of those samples present in staging.</p>"
+        f"{note}{_fleet_table(data.fleet)}{''.join(_chart(name, spec) for name, spec in charts.items())}</section>"
+    )
+
+
 def render_html(data: DayData) -> str:
     charts = day_charts(data)
     summaries = {s.variable: s for s in summarize(data)}
-    sections = []
+    sections = [_fleet_section(data)]
+    if data.turbine:
+        sections.append(f"<h2>Turbine {html.escape(data.turbine)}</h2>")
     for name in charts:
         title = "power against wind speed" if name == "power_curve" else name.replace("_", " ")
         table = _summary_table(summaries[name], data.variables.unit(name)) if name in summaries else ""
-        spec = _script_json(charts[name])
-        sections.append(
-            f'<section><h2>{html.escape(title)}</h2><div class="chart" id="chart-{name}"></div>{table}'
-            f'<script type="application/json" class="vega-spec" data-chart="{name}">{spec}</script>'
-            "</section>"
-        )
+        sections.append(f"<section><h2>{html.escape(title)}</h2>{_chart(name, charts[name])}{table}</section>")
     notes = [n for n in (data.samples_note, data.variables.note) if n]
     note = "".join(f'<p class="note">{html.escape(n)}</p>' for n in notes)
     return f"""<!DOCTYPE html>

@@ -14,6 +14,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import psycopg
 
@@ -23,6 +24,9 @@ from pipeline_constants import BUCKET, BUCKET_ORIGIN
 from pipeline_settings import CONNECT_TIMEOUT_SECONDS, AlvoSettings
 
 from .variables import Variables
+
+if TYPE_CHECKING:
+    from .fleet import FleetDay
 
 # dbt's staging model (dbt_project/models/staging/stg_fonte__data.sql, schema `staging`).
 STAGED_SAMPLES = "staging.stg_fonte__data"
@@ -52,6 +56,8 @@ class DayData:
     variables: Variables = field(default_factory=Variables)  # order and units, from the API
     reference_curve: list[tuple[float, float]] = field(default_factory=list)  # (m/s, kW) points
     chart_specs: dict[str, dict] | None = field(default=None, repr=False)  # built once (report.charts)
+    turbine: str | None = None  # whose tags `buckets` holds
+    fleet: FleetDay | None = field(default=None, repr=False)  # every turbine's day (report.fleet)
 
 
 def _connect(settings: AlvoSettings, what: str) -> psycopg.Connection:
@@ -127,7 +133,7 @@ def read_day(
             f"no statistics for {day} in Alvo ({reader.describe()}) for turbine {turbine}: "
             f"run `python -m extract {day}` and `dbt build --vars 'day: {day}'` first"
         )
-    data = DayData(day, buckets, variables=variables)
+    data = DayData(day, buckets, variables=variables, turbine=turbine)
     try:
         data.samples = read_samples(pipeline, day, turbine)
     except (ReportError, psycopg.Error) as exc:
@@ -154,11 +160,14 @@ def read_days(
     """Every day from first to last, both included, of one turbine (default: the default
     turbine), read before anything is drawn: one day missing from Alvo is a ReportError, and
     then no file is written. `curve_file`: the reference power curve (REFERENCE_POWER_CURVE)."""
+    from .fleet import read_fleet  # it reads with this module's helpers
+
     curve = read_reference_curve(curve_file)
     turbine = turbine or default_turbine(reader)
     days = [read_day(reader, pipeline, window.day, variables, turbine) for window in day_windows(first, last)]
     for data in days:
         data.reference_curve = curve
+        data.fleet = read_fleet(reader, pipeline, data.day)
     return days
 
 

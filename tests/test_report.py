@@ -19,18 +19,27 @@ from devstack.ports import reserve_port
 from devstack.processes import wait_for_url
 
 from .browser import browser_page, is_blank
-from .expected import BUCKETS_PER_DAY, SINGLE_TURBINE, VARIABLES, alvo_statistics
+from .expected import BUCKETS_PER_DAY, CATALOG, SINGLE_TURBINE, VARIABLES, alvo_statistics
 
 FULL_DAY, PARTIAL_DAY = "2024-05-23", "2024-05-27"
 GAP = ("2024-05-27T01:00:00Z", "2024-05-27T01:30:00Z")  # three buckets: 01:00, 01:10, 01:20
+# A day of the whole fleet (every turbine and tag), where T03 lost 15 minutes of power samples:
+# its 10:00 bucket misses 10 of 100 samples, its 10:10 bucket 5.
+FLEET_DAY = "2024-05-25"
+FLEET_GAP = ("T03", "power", "2024-05-25T10:00:00Z", "2024-05-25T10:15:00Z")
 
 
 @pytest.fixture(scope="module")
 def built(pipeline_stack):
     for day in (FULL_DAY, PARTIAL_DAY):
         assert pipeline_stack.extract(day, *SINGLE_TURBINE).returncode == 0
+    assert pipeline_stack.extract(FLEET_DAY).returncode == 0
     with pipeline_stack.alvo() as conn:
         conn.execute("delete from raw.fonte_data where timestamp >= %s and timestamp < %s", GAP)
+        conn.execute(
+            "delete from raw.fonte_data where turbine = %s and variable = %s and timestamp >= %s and timestamp < %s",
+            FLEET_GAP,
+        )
     result = pipeline_stack.dbt("build", "--vars", f"{{start_day: {FULL_DAY}, end_day: {PARTIAL_DAY}}}")
     assert result.returncode == 0, result.stdout[-3000:]
     return pipeline_stack
@@ -120,7 +129,7 @@ def test_the_report_writes_html_and_png_and_prints_their_paths(built, tmp_path):
 def test_every_value_in_the_report_equals_alvo(built, tmp_path):
     assert make_report(built, tmp_path, FULL_DAY).returncode == 0
     specs = embedded_specs(tmp_path / f"{FULL_DAY}.html")
-    assert set(specs) == {*VARIABLES, "power_curve"}
+    assert set(specs) == {*VARIABLES, "power_curve", "fleet_availability", "fleet_power_curves"}
     expected = alvo_values(built, FULL_DAY)
     shown = {}
     for variable in VARIABLES:
@@ -190,8 +199,9 @@ def test_a_partial_day_shows_its_gap_and_never_bridges_it(built, tmp_path):
             if earlier["run"] == later["run"]:
                 gap = datetime.fromisoformat(later["time"]) - datetime.fromisoformat(earlier["time"])
                 assert gap <= timedelta(minutes=1)
-    # The table: all buckets but 3.
-    assert html.count(f"<td>{BUCKETS_PER_DAY - 3} / {BUCKETS_PER_DAY}</td>") == 3
+    # The tables: all buckets but 3, for each variable and as the fleet's complete buckets.
+    assert html.count(f"<td>{BUCKETS_PER_DAY - 3} / {BUCKETS_PER_DAY}</td>") == 3 + 1
+    assert fleet_table(tmp_path / f"{PARTIAL_DAY}.html")["T01"][3] == f"{BUCKETS_PER_DAY - 3} / {BUCKETS_PER_DAY}"
     assert len(re.findall(r'<td class="warn">3</td>', html)) == 3
 
 
@@ -256,17 +266,92 @@ def test_the_report_opens_offline_in_a_browser_with_one_chart_per_variable(built
         page.on("pageerror", lambda error: errors.append(str(error)))
         page.on("request", lambda request: requested.append(request.url))
         page.goto(url)
-        page.wait_for_function("document.querySelectorAll('.chart svg.marks').length === 4", timeout=30_000)
+        # The fleet's two charts (here a fleet of T01 alone), then one per variable and the power curve.
+        page.wait_for_function("document.querySelectorAll('.chart svg.marks').length === 6", timeout=30_000)
         means = {
             variable: page.locator(f"#chart-{variable} g.mark-rule.role-mark line").count() for variable in VARIABLES
         }
         scatter_points = page.locator("#chart-power_curve g.mark-symbol path").count()
+        heatmap_cells = page.locator("#chart-fleet_availability g.mark-rect.role-mark path").count()
+        fleet_points = page.locator("#chart-fleet_power_curves g.mark-symbol.role-mark path").count()
         screenshot = page.screenshot(full_page=True)
     assert errors == []
     assert [u for u in requested if not u.startswith(("file://", "data:"))] == []
     assert means == dict.fromkeys(VARIABLES, BUCKETS_PER_DAY)  # one mean line per bucket
     assert scatter_points == BUCKETS_PER_DAY
+    assert heatmap_cells == fleet_points == BUCKETS_PER_DAY
     assert not is_blank(screenshot)
+
+
+def fleet_table(html_path: Path) -> dict[str, list[str]]:
+    """The fleet table's cells by turbine, as the page shows them."""
+    table = re.search(r'<table id="fleet-table">(.*?)</table>', html_path.read_text(), re.S).group(1)
+    rows = [re.findall(r"<td>(.*?)</td>", row) for row in re.findall(r"<tr>(.*?)</tr>", table)]
+    return {cells[0]: cells[1:] for cells in rows if cells}
+
+
+def independent_fleet_day(stack, day: str) -> tuple[dict, dict]:
+    """From Alvo, apart from the report's code: each turbine's table row (as the page formats
+    it) and each (turbine, bucket) cell's availability: staged samples ÷ (every tag × 10
+    one-minute samples)."""
+    start = datetime.fromisoformat(day).replace(tzinfo=UTC)
+    with stack.alvo() as conn:
+        means = conn.execute(
+            "select s.turbine, sum(d.value) filter (where s.tag = 'power' and s.statistic = 'mean'),"
+            " max(d.value) filter (where s.tag = 'wind_speed' and s.statistic = 'max')"
+            " from data d join signal s on s.id = d.signal_id where d.timestamp >= %s and d.timestamp < %s"
+            " group by 1",
+            (start, start + timedelta(days=1)),
+        ).fetchall()
+        rated = dict(conn.execute("select id, rated_power_kw from raw.fonte_turbines").fetchall())
+        staged = conn.execute(
+            "select turbine, extract(epoch from timestamp) from raw.fonte_data"
+            " where timestamp >= %s and timestamp < %s",
+            (start, start + timedelta(days=1)),
+        ).fetchall()
+    counts: dict[tuple[str, str], int] = {}
+    for turbine, epoch in staged:
+        bucket = datetime.fromtimestamp(int(epoch) // 600 * 600, UTC).isoformat().replace("+00:00", "Z")
+        counts[turbine, bucket] = counts.get((turbine, bucket), 0) + 1
+    turbines = sorted(t for t, *_ in means)
+    buckets = [(start + timedelta(minutes=10 * i)).isoformat().replace("+00:00", "Z") for i in range(BUCKETS_PER_DAY)]
+    cells = {(t, b): counts.get((t, b), 0) / (len(CATALOG) * 10) for t in turbines for b in buckets}
+    rows = {}
+    for turbine, power_sum, max_wind in means:
+        energy = power_sum / 6
+        complete = sum(1 for b in buckets if cells[turbine, b] == 1.0)
+        rows[turbine] = [
+            f"{rated[turbine]:,.0f}",
+            f"{energy:,.1f}",
+            f"{energy / (rated[turbine] * 24):.1%}",
+            f"{complete} / {BUCKETS_PER_DAY}",
+            f"{max_wind:.3f}",
+        ]
+    return rows, cells
+
+
+def test_the_fleet_table_heatmap_and_power_curves_are_alvos(built, tmp_path):
+    result = make_report(built, tmp_path, FLEET_DAY)
+    assert result.returncode == 0, result.stderr
+    page = tmp_path / f"{FLEET_DAY}.html"
+    rows, cells = independent_fleet_day(built, FLEET_DAY)
+    assert sorted(rows) == ["T01", "T02", "T03", "T04"]
+    assert fleet_table(page) == rows
+    assert rows["T03"][3] == f"{BUCKETS_PER_DAY - 2} / {BUCKETS_PER_DAY}"  # the lost quarter-hour
+    specs = embedded_specs(page)
+    drawn = {(c["turbine"], c["start"]): c["availability"] for c in datasets(specs["fleet_availability"], "fleet_")}
+    assert drawn == pytest.approx(cells, abs=1e-12)
+    assert (drawn["T03", "2024-05-25T10:00:00Z"], drawn["T03", "2024-05-25T10:10:00Z"]) == (0.9, 0.95)
+    statistics = alvo_statistics(built, FLEET_DAY)
+    for turbine in rows:
+        prefix = "" if turbine == "T01" else f"{turbine}."
+        expected = {
+            (ts.astimezone(UTC).isoformat().replace("+00:00", "Z"), value, statistics[ts, f"{prefix}power_mean"])
+            for (ts, name), value in statistics.items()
+            if name == f"{prefix}wind_speed_mean" and (ts, f"{prefix}power_mean") in statistics
+        }
+        points = datasets(specs["fleet_power_curves"], f"power_vs_wind_{turbine}")
+        assert {(p["start"], p["wind_speed"], p["power"]) for p in points} == expected
 
 
 def test_dbt_docs_show_the_data_model_with_its_columns(built, tmp_path):
