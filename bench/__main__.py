@@ -32,6 +32,7 @@ from fonte_api.settings import GeneratorSettings
 
 from .fleet import fleet_rows
 from .generator import generator_rows
+from .history import history_rows
 from .limit import measure_limit
 from .measure import dbt_vars, run
 from .orchestration import Orchestration, days_by_environment_row, lock_row, orchestration_rows, unit_test_row
@@ -261,6 +262,11 @@ EXTRA_HEADERS = {
         "limit µs/value | extractor peak RSS | API peak RSS |",
         "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ],
+    "A day's build of the default fleet with Alvo holding that day alone, then a year of history besides "
+    "(seconds, median (min–max) of 3 runs):": [
+        "| Alvo holds | rows in data | rows staged | dbt build s |",
+        "| --- | ---: | ---: | ---: |",
+    ],
 }
 
 
@@ -274,6 +280,7 @@ def measure_extras(bench: Bench, home: Path, only: tuple[str, ...]) -> dict[str,
         titles[3]: not only or any(o in "days by environment" for o in only),
         titles[4]: not only or any(o in "generator" for o in only),
         titles[5]: not only or any(o in "fleet" for o in only),
+        titles[6]: not only or any(o in "history" for o in only),
     }
     extras: dict[str, list[str]] = {title: [] for title in titles}
     if not any(wanted.values()):
@@ -302,6 +309,9 @@ def measure_extras(bench: Bench, home: Path, only: tuple[str, ...]) -> dict[str,
         extras[titles[5]] = fleet_rows(bench, bench.reseed, bench.reset_alvo)
         click.echo("restoring the default Fonte data ...")
         bench.reseed(GeneratorSettings())
+    if wanted[titles[6]]:
+        click.echo("[history] a day's build with one day in Alvo, then with a year of history ...")
+        extras[titles[6]] = history_rows(bench)
     return extras
 
 
@@ -311,7 +321,7 @@ def measure_extras(bench: Bench, home: Path, only: tuple[str, ...]) -> dict[str,
     multiple=True,
     help=(
         "Run only workloads whose name contains this text "
-        "(also: dagster, unit tests, locks, days by environment, generator, fleet)."
+        "(also: dagster, unit tests, locks, days by environment, generator, fleet, history)."
     ),
 )
 @click.option("--no-save", is_flag=True, help="Print the table without appending it to bench/results.md.")
