@@ -226,7 +226,7 @@ def fleet_availability_chart(fleet: FleetDay) -> tuple[dict, dict[str, list[dict
             ],
         )
         .properties(
-            width=WIDTH,
+            width=WIDTH - 80,  # room for the colour legend within the page's width
             height=max(60, 18 * len(fleet.turbines)),
             title="availability: share of the expected samples present",
         )
