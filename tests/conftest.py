@@ -233,9 +233,8 @@ def dagster_stack(pipeline_stack, tmp_path_factory):
     The marts exist, empty, before any test runs, as in any Alvo that has seen one build: a
     test may run alone or first and select only some models (the first-ever builds of an
     empty Alvo are a documented limit, not what these tests are about)."""
-    created = pipeline_stack.dbt(
-        "build", "--select", "+data", "--exclude-resource-type", "unit_test", "--vars", "day: 2000-01-01"
-    )
+    # The day by environment: a new --vars would cost a full parse (pipeline.md).
+    created = pipeline_stack.build("day: 2000-01-01", "--select", "+data", "--exclude-resource-type", "unit_test")
     assert created.returncode == 0, created.stdout[-3000:]
     reports = tmp_path_factory.mktemp("reports")
     with pytest.MonkeyPatch.context() as patch:

@@ -117,18 +117,26 @@ def alvo_values(stack, day: str) -> dict[tuple[str, str, str], float]:
     return values
 
 
-def test_the_report_writes_html_and_png_and_prints_their_paths(built, tmp_path):
-    result = make_report(built, tmp_path, FULL_DAY)
+@pytest.fixture(scope="module")
+def full_day_report(built, tmp_path_factory):
+    """FULL_DAY's report, made once for the tests that only read it: (its folder, the run)."""
+    out = tmp_path_factory.mktemp("full-day-report")
+    result = make_report(built, out, FULL_DAY)
     assert result.returncode == 0, result.stderr
-    assert result.stdout.split() == [str(tmp_path / f"{FULL_DAY}.html"), str(tmp_path / f"{FULL_DAY}.png")]
-    png = (tmp_path / f"{FULL_DAY}.png").read_bytes()
+    return out, result
+
+
+def test_the_report_writes_html_and_png_and_prints_their_paths(full_day_report):
+    out, result = full_day_report
+    assert result.stdout.split() == [str(out / f"{FULL_DAY}.html"), str(out / f"{FULL_DAY}.png")]
+    png = (out / f"{FULL_DAY}.png").read_bytes()
     assert png.startswith(b"\x89PNG")
     assert not is_blank(png)
 
 
-def test_every_value_in_the_report_equals_alvo(built, tmp_path):
-    assert make_report(built, tmp_path, FULL_DAY).returncode == 0
-    specs = embedded_specs(tmp_path / f"{FULL_DAY}.html")
+def test_every_value_in_the_report_equals_alvo(built, full_day_report):
+    out, _ = full_day_report
+    specs = embedded_specs(out / f"{FULL_DAY}.html")
     assert set(specs) == {*VARIABLES, "power_curve", "fleet_availability", "fleet_power_curves"}
     expected = alvo_values(built, FULL_DAY)
     shown = {}
@@ -157,9 +165,9 @@ def drawn_bands(spec: dict, rows: list[dict]) -> dict[str, dict[str, tuple[float
     return bands
 
 
-def test_the_bands_drawn_are_alvos_min_max_and_mean_minus_plus_std(built, tmp_path):
-    assert make_report(built, tmp_path, FULL_DAY).returncode == 0
-    specs = embedded_specs(tmp_path / f"{FULL_DAY}.html")
+def test_the_bands_drawn_are_alvos_min_max_and_mean_minus_plus_std(built, full_day_report):
+    out, _ = full_day_report
+    specs = embedded_specs(out / f"{FULL_DAY}.html")
     alvo = alvo_values(built, FULL_DAY)
     for variable in VARIABLES:
         starts = sorted({start for (v, start, _) in alvo if v == variable})
@@ -257,9 +265,9 @@ def test_the_marts_are_read_through_the_read_only_role(built, tmp_path):
     assert "password authentication failed" in result.stderr
 
 
-def test_the_report_opens_offline_in_a_browser_with_one_chart_per_variable(built, tmp_path):
-    assert make_report(built, tmp_path, FULL_DAY).returncode == 0
-    url = (tmp_path / f"{FULL_DAY}.html").as_uri()
+def test_the_report_opens_offline_in_a_browser_with_one_chart_per_variable(full_day_report):
+    out, _ = full_day_report
+    url = (out / f"{FULL_DAY}.html").as_uri()
     errors, requested = [], []
     with browser_page() as page:
         page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
