@@ -174,4 +174,28 @@ BREAKS = [
         "window.end.date()",
         ("tests/test_orchestration.py::test_one_partition_in_process_equals_the_cli_path_and_every_check_passes",),
     ),
+    Break(
+        "extended-stream",
+        "adding the extended tags leaves the core ten as they were",
+        "fonte_api/fleet.py",
+        "self.extended_rng = np.random.default_rng([settings.seed, index, _EXTENDED_STREAM])",
+        "self.extended_rng = self.tags_rng",
+        ("tests/fast/test_fleet.py::test_fifty_tags_are_the_whole_catalog_and_the_first_ten_are_the_default_fleets",),
+    ),
+    Break(
+        "held-columns",
+        "a catalog tag Fonte does not hold is a 422",
+        "fonte_api/routes/data.py",
+        "    missing = [c for c in dict.fromkeys(requested) if c not in held]\n",
+        "    missing = []\n",
+        ("tests/test_api.py::test_bad_input_is_a_422_that_says_what_is_allowed",),
+    ),
+    Break(
+        "fleet-energy",
+        "a 10-minute mean power counts for 1/6 h of energy",
+        "report/fleet.py",
+        "HOURS_PER_BUCKET = BUCKET.total_seconds() / 3600",
+        "HOURS_PER_BUCKET = BUCKET.total_seconds() / 60",
+        ("tests/test_report.py::test_the_fleet_table_heatmap_and_power_curves_are_alvos",),
+    ),
 ]
