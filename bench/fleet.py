@@ -25,7 +25,7 @@ from fonte_api.catalog import CATALOG
 from fonte_api.settings import GeneratorSettings
 from pipeline_constants import BUCKET_MINUTES, BUCKET_ORIGIN
 
-from .limit import psql_copy
+from .limit import psql_copy, unpivot_export
 from .measure import run
 
 # (turbines, days): the scale table's rows, every tag of the catalog.
@@ -101,11 +101,10 @@ def measure_limit(psql: str, fonte_url: str, alvo_url: str, days: int) -> float:
     """Seconds of the pure-SQL pipeline for `days` from DAY, every turbine and tag."""
     with psycopg.connect(alvo_url, autocommit=True) as conn:
         conn.execute(SETUP)
-    pairs = ", ".join(f"('{name}', d.{name})" for name in CATALOG)
-    export = (
-        f"copy (select d.turbine_id, d.timestamp, v.variable, v.value from data d cross join lateral "
-        f"(values {pairs}) v(variable, value) where d.timestamp >= '{DAY}T00:00:00Z'"
-        f" and d.timestamp < timestamptz '{DAY}T00:00:00Z' + interval '{days} days') to stdout"
+    export = unpivot_export(
+        CATALOG,
+        f"d.timestamp >= '{DAY}T00:00:00Z' and d.timestamp < timestamptz '{DAY}T00:00:00Z' + interval '{days} days'",
+        with_turbine=True,
     )
     started = time.perf_counter()
     psql_copy(psql, fonte_url, export, alvo_url, f"copy {SCHEMA}.staging from stdin")

@@ -25,6 +25,11 @@ YEAR = (date(2023, 5, 20), date(2024, 5, 20))  # the year before Fonte's period,
 RUNS = 3
 
 
+def _row_counts(conn: psycopg.Connection) -> tuple[int, int]:
+    """Rows in `data`, rows staged."""
+    return tuple(conn.execute(f"select count(*) from {table}").fetchone()[0] for table in ("data", f"{SCHEMA}.{TABLE}"))
+
+
 def _history(alvo_url: str) -> tuple[int, int]:
     """A year of statistics and of staged samples, before DAY's data; rows of each."""
     start, end = (d.isoformat() for d in YEAR)
@@ -44,10 +49,7 @@ def _history(alvo_url: str) -> tuple[int, int]:
             (start, end),
         )
         conn.execute("analyze")
-        return (
-            conn.execute("select count(*) from data").fetchone()[0],
-            conn.execute(f"select count(*) from {SCHEMA}.{TABLE}").fetchone()[0],
-        )
+        return _row_counts(conn)
 
 
 def _builds(bench) -> list[float]:
@@ -66,10 +68,7 @@ def history_rows(bench) -> list[str]:
     run([sys.executable, "-m", "extract", DAY.isoformat()], env=bench.env, cwd=REPO_ROOT)  # raises if it fails
     _builds(bench)  # a first build registers the signals and parses the project
     with psycopg.connect(bench.alvo_url, autocommit=True) as conn:
-        alone = (
-            conn.execute("select count(*) from data").fetchone()[0],
-            conn.execute(f"select count(*) from {SCHEMA}.{TABLE}").fetchone()[0],
-        )
+        alone = _row_counts(conn)
     rows = [_row("the day alone", *alone, _builds(bench))]
     with_year = _history(bench.alvo_url)
     days = (YEAR[1] - YEAR[0]) // timedelta(days=1)

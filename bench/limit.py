@@ -59,14 +59,22 @@ def psql_copy(psql: str, from_url: str, export: str, to_url: str, load: str) -> 
     subprocess.run(pipeline, shell=True, check=True, stdout=subprocess.DEVNULL)  # noqa: S602
 
 
+def unpivot_export(columns, where: str, *, with_turbine: bool = False) -> str:
+    """Fonte's wide rows (`data d`) that match `where`, as long (turbine,) timestamp, tag,
+    value rows: the `copy ... to stdout` both limits start from."""
+    pairs = ", ".join(f"('{c}', d.{c})" for c in columns)
+    turbine = "d.turbine_id, " if with_turbine else ""
+    return (
+        f"copy (select {turbine}d.timestamp, v.variable, v.value from data d cross join lateral "
+        f"(values {pairs}) v(variable, value) where {where}) to stdout"
+    )
+
+
 def measure_limit(psql: str, fonte_url: str, alvo_url: str, start: str, end: str, columns: list[str]) -> dict:
     with psycopg.connect(alvo_url, autocommit=True) as conn:
         conn.execute(SETUP)
-    pairs = ", ".join(f"('{c}', {c})" for c in columns)
-    export = (
-        f"copy (select d.timestamp, v.variable, v.value from data d cross join lateral (values {pairs}) "
-        f"v(variable, value) where d.turbine_id = '{DEFAULT_TURBINE.id}' and d.timestamp >= '{start}'"
-        f" and d.timestamp < '{end}') to stdout"
+    export = unpivot_export(
+        columns, f"d.turbine_id = '{DEFAULT_TURBINE.id}' and d.timestamp >= '{start}' and d.timestamp < '{end}'"
     )
     started = time.perf_counter()
     psql_copy(psql, fonte_url, export, alvo_url, f"copy {SCHEMA}.staging from stdin")

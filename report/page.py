@@ -62,8 +62,8 @@ def _embed_bundle() -> str:
     return bundle
 
 
-def _number(value: float | None) -> str:
-    return "n/a" if value is None else f"{value:,.3f}"
+def _number(value: float | None, fmt: str = ",.3f") -> str:
+    return "n/a" if value is None else format(value, fmt)
 
 
 def _summary_table(summary: VariableSummary, unit: str) -> str:
@@ -93,16 +93,12 @@ def _chart(name: str, spec: dict) -> str:
     )
 
 
-def _optional(value: float | None, fmt: str) -> str:
-    return "n/a" if value is None else format(value, fmt)
-
-
 def _fleet_table(fleet: FleetDay) -> str:
     rows = "".join(
-        f"<tr><td>{html.escape(t.turbine)}</td><td>{_optional(t.rated_power_kw, ',.0f')}</td>"
-        f"<td>{t.energy_kwh:,.1f}</td><td>{_optional(t.capacity_factor, '.1%')}</td>"
-        f"<td>{_optional(t.complete_buckets, 'd')} / {BUCKETS_PER_DAY}</td>"
-        f"<td>{_optional(t.max_wind_speed, '.3f')}</td></tr>"
+        f"<tr><td>{html.escape(t.turbine)}</td><td>{_number(t.rated_power_kw, ',.0f')}</td>"
+        f"<td>{t.energy_kwh:,.1f}</td><td>{_number(t.capacity_factor, '.1%')}</td>"
+        f"<td>{_number(t.complete_buckets, 'd')} / {BUCKETS_PER_DAY}</td>"
+        f"<td>{_number(t.max_wind_speed, '.3f')}</td></tr>"
         for t in fleet.turbines
     )
     return (

@@ -21,7 +21,9 @@ from fonte_api.seeding import seed
 from fonte_api.settings import GeneratorSettings
 
 from .api_process import ApiProcess
+from .conftest import create_alvo_database, drop_alvo_database
 
+SCRATCH = "fonte_fleet_scale"  # a database of the Alvo server, as Fonte
 TURBINES, TAGS = 25, len(CATALOG)
 DAY = {"start_timestamp": "2024-05-20T00:00:00+00:00", "end_timestamp": "2024-05-21T00:00:00+00:00"}
 ALL_TURBINES = [f"T{i:02d}" for i in range(1, TURBINES + 1)]
@@ -30,18 +32,14 @@ MIN_BYTES = {"ndjson": 40e6, "csv": 10e6}  # a body this size held in memory wou
 
 @pytest.fixture(scope="module")
 def big_fonte(session_stack, tmp_path_factory):
-    with session_stack.alvo_admin() as conn:
-        conn.execute("drop database if exists fonte_fleet_scale with (force)")
-        conn.execute(f"create database fonte_fleet_scale owner {session_stack.alvo_settings.user}")
-    url = session_stack.with_alvo_db("fonte_fleet_scale").alvo_settings.conninfo()
+    url = create_alvo_database(session_stack, "template1", SCRATCH).alvo_settings.conninfo()
     seed(url, None, GeneratorSettings(days=1, turbines=TURBINES, tags=TAGS), replace=True)
     log = tmp_path_factory.mktemp("fleet-scale") / "api.log"
     try:
         with ApiProcess(session_stack.process_env(FONTE_DB_URL=url, FONTE_OWNER_DB_URL=url), log) as api:
             yield url, api
     finally:
-        with session_stack.alvo_admin() as conn:
-            conn.execute("drop database if exists fonte_fleet_scale with (force)")
+        drop_alvo_database(session_stack, SCRATCH)
 
 
 def test_the_api_serves_every_tag_fonte_holds_with_fontes_values(big_fonte):
