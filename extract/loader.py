@@ -19,7 +19,7 @@ from psycopg import sql
 from pipeline_constants import LOCK_NAMESPACES, day_key
 
 from .errors import ExtractError, first_line
-from .names import SCHEMA, TABLE, TURBINES_TABLE, VARIABLES_TABLE
+from .names import LATEST_COLUMNS, SCHEMA, TABLE, TURBINES_TABLE, VARIABLES_TABLE
 
 # The extractor's advisory-lock namespace (the first int of pg_advisory_xact_lock(int, int));
 # the second is a staged day's key, or DDL_LOCK_KEY for creating the staging table.
@@ -37,12 +37,17 @@ def ensure_staging(conn: psycopg.Connection, default_turbine: str | None = None)
     """Create the staging tables from their SQLAlchemy metadata, the first time only, and
     bring a single-turbine staging table (no `turbine` column) up to the fleet's shape: its
     rows are the default turbine's, as the single-turbine API served only that one."""
+    wanted = [(table, column) for table, columns in LATEST_COLUMNS.items() for column in columns]
     ready = conn.execute(
-        "select bool_and(to_regclass(%(schema)s || '.' || name) is not null) and exists ("
-        "  select from information_schema.columns"
-        "  where table_schema = %(schema)s and table_name = %(data)s and column_name = 'turbine')"
-        " from unnest(%(tables)s::text[]) as name",
-        {"schema": SCHEMA, "data": TABLE, "tables": [TABLE, VARIABLES_TABLE, TURBINES_TABLE]},
+        "select count(*) = %(wanted)s from information_schema.columns"
+        " where table_schema = %(schema)s"
+        " and (table_name, column_name) in (select * from unnest(%(tables)s::text[], %(columns)s::text[]))",
+        {
+            "schema": SCHEMA,
+            "wanted": len(wanted),
+            "tables": [table for table, _ in wanted],
+            "columns": [column for _, column in wanted],
+        },
     ).fetchone()[0]
     if ready:
         return
@@ -91,11 +96,13 @@ def stage_catalog(conn: psycopg.Connection, variables: list[dict], turbines: lis
         with conn.cursor() as cur:
             cur.executemany(
                 sql.SQL(
-                    "insert into {} (name, position, unit, kind, range_min, range_max, iec_name, description) "
-                    "values (%s, %s, %s, %s, %s, %s, %s, %s) on conflict (name) do update set "
+                    "insert into {} (name, position, unit, kind, range_min, range_max, iec_name, description,"
+                    " varies, interval_seconds) "
+                    "values (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s) on conflict (name) do update set "
                     "position = excluded.position, unit = excluded.unit, kind = excluded.kind, "
                     "range_min = excluded.range_min, range_max = excluded.range_max, "
-                    "iec_name = excluded.iec_name, description = excluded.description, _loaded_at = now()"
+                    "iec_name = excluded.iec_name, description = excluded.description, "
+                    "varies = excluded.varies, interval_seconds = excluded.interval_seconds, _loaded_at = now()"
                 ).format(sql.Identifier(SCHEMA, VARIABLES_TABLE)),
                 [
                     (
@@ -107,17 +114,22 @@ def stage_catalog(conn: psycopg.Connection, variables: list[dict], turbines: lis
                         v.get("range_max"),
                         v.get("iec_name"),
                         v.get("description"),
+                        v.get("varies"),
+                        v.get("interval_seconds"),
                     )
                     for position, v in enumerate(variables, start=1)
                 ],
             )
             cur.executemany(
                 sql.SQL(
-                    "insert into {} (id, name, plant, is_default, rated_power_kw, hub_height_m, rotor_diameter_m) "
-                    "values (%s, %s, %s, %s, %s, %s, %s) on conflict (id) do update set "
+                    "insert into {} (id, name, plant, is_default, rated_power_kw, hub_height_m, rotor_diameter_m,"
+                    " cut_in_speed_ms, rated_speed_ms, cut_out_speed_ms) "
+                    "values (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s) on conflict (id) do update set "
                     "name = excluded.name, plant = excluded.plant, is_default = excluded.is_default, "
                     "rated_power_kw = excluded.rated_power_kw, hub_height_m = excluded.hub_height_m, "
-                    "rotor_diameter_m = excluded.rotor_diameter_m, _loaded_at = now()"
+                    "rotor_diameter_m = excluded.rotor_diameter_m, cut_in_speed_ms = excluded.cut_in_speed_ms, "
+                    "rated_speed_ms = excluded.rated_speed_ms, cut_out_speed_ms = excluded.cut_out_speed_ms, "
+                    "_loaded_at = now()"
                 ).format(sql.Identifier(SCHEMA, TURBINES_TABLE)),
                 [
                     (
@@ -128,6 +140,9 @@ def stage_catalog(conn: psycopg.Connection, variables: list[dict], turbines: lis
                         t.get("rated_power_kw"),
                         t.get("hub_height_m"),
                         t.get("rotor_diameter_m"),
+                        t.get("cut_in_speed_ms"),
+                        t.get("rated_speed_ms"),
+                        t.get("cut_out_speed_ms"),
                     )
                     for t in turbines
                 ],

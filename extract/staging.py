@@ -15,7 +15,7 @@ from sqlalchemy import Boolean, Column, DateTime, Double, Integer, MetaData, Pri
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.schema import CreateSchema, CreateTable
 
-from .names import SCHEMA, TABLE, TURBINES_TABLE, VARIABLES_TABLE
+from .names import LATEST_COLUMNS, SCHEMA, TABLE, TURBINES_TABLE, VARIABLES_TABLE
 
 metadata = MetaData(schema=SCHEMA)
 
@@ -47,6 +47,8 @@ fonte_variables = Table(
     Column("range_max", Double, comment="Physical upper limit, in `unit`."),
     Column("iec_name", Text, comment="IEC 61400-25 name, where one exists."),
     Column("description", Text),
+    Column("varies", Boolean, comment="A working sensor never holds one value for long (the frozen flag)."),
+    Column("interval_seconds", Double, comment="Its sampling interval, in seconds (coverage)."),
     _loaded_at("When an extraction last read it from /variables."),
     comment="The tag catalog as the Fonte API's /variables served it at the last extraction.",
 )
@@ -61,14 +63,26 @@ fonte_turbines = Table(
     Column("rated_power_kw", Double, nullable=False),
     Column("hub_height_m", Double),
     Column("rotor_diameter_m", Double),
+    Column("cut_in_speed_ms", Double, comment="Its reference power curve: cut-in wind speed, m/s."),
+    Column("rated_speed_ms", Double, comment="Its reference power curve: rated wind speed, m/s."),
+    Column("cut_out_speed_ms", Double, comment="Its reference power curve: cut-out wind speed, m/s."),
     _loaded_at("When an extraction last read it from /turbines."),
     comment="The fleet as the Fonte API's /turbines served it at the last extraction.",
 )
 
 
 def ddl_statements() -> list[str]:
+    """The schema and tables if missing, and the columns a table made by an older version
+    lacks (added nullable: the next extraction fills them)."""
     dialect = postgresql.dialect()
     return [
         str(CreateSchema(SCHEMA, if_not_exists=True).compile(dialect=dialect)),
         *(str(CreateTable(table, if_not_exists=True).compile(dialect=dialect)) for table in metadata.sorted_tables),
+        *(
+            f"alter table {SCHEMA}.{table.name} add column if not exists {column.name}"
+            f" {column.type.compile(dialect=dialect)}"
+            for table in metadata.sorted_tables
+            for column in table.columns
+            if column.name in LATEST_COLUMNS.get(table.name, ())
+        ),
     ]

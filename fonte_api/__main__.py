@@ -85,14 +85,26 @@ def _utc(ctx, param, value):
     type=click.IntRange(min=Settings.model_fields["gen_tags"].metadata[0].ge, max=len(CATALOG)),
     help=f"Tags per turbine: the catalog's first N (up to {len(CATALOG)}, for the benchmark).",
 )
+@click.option(
+    "--faults/--no-faults",
+    default=Settings.default("gen_faults"),
+    show_default=True,
+    help="Inject the documented faults on T02-T04 (fonte_api/faults.py).",
+)
 @click.option("--replace", is_flag=True, help="Replace existing rows (otherwise a non-empty Fonte is left alone).")
-def seed_command(start, days, freq_seconds, seed_value, turbines, tags, replace) -> None:
+def seed_command(start, days, freq_seconds, seed_value, turbines, tags, faults, replace) -> None:
     """Generate Fonte's data and bulk-load it with COPY (uses FONTE_OWNER_DB_URL)."""
     from .seeding import seed
 
     settings = _settings()
     generator = GeneratorSettings(
-        start=start, days=days, freq_seconds=freq_seconds, seed=seed_value, turbines=turbines, tags=tags
+        start=start,
+        days=days,
+        freq_seconds=freq_seconds,
+        seed=seed_value,
+        turbines=turbines,
+        tags=tags,
+        faults=faults,
     )
     try:
         result = seed(settings.owner_db_url, settings.db_url, generator, replace=replace)

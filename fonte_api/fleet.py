@@ -12,6 +12,8 @@
   deviation), nacelle position (the direction plus a slowly varying yaw error), rotor
   speed and pitch angle from the wind speed, gearbox and generator temperatures that warm
   with the load, and the operating state from the wind speed.
+- On top, the faults of fonte_api/faults.py (a stuck sensor, a stop, spikes, a comms gap, a
+  curtailment) on T02-T04, for the quality flags to find.
 
 Each stream is numpy's PCG64 seeded with (seed, turbine index, stream), so the same
 settings give the same rows on any machine.
@@ -21,12 +23,13 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from .catalog import CORE_TAGS, STATE_PRODUCING, STATE_STORM_STOP, STATE_WAITING_FOR_WIND, first_tags
 from .extended import EXTENDED_NOISE_ROWS, Drivers, extended_tags
+from .faults import FaultInjector
 from .generator import (
     CUT_IN,
     CUT_OUT,
@@ -70,11 +73,13 @@ def _first_order(start: float, phi: float, target: np.ndarray) -> np.ndarray:
 
 @dataclass
 class FleetBlock:
-    """A run of consecutive samples of every turbine: offsets in seconds from the start, and
-    per turbine id the tags' values (catalog order)."""
+    """A run of consecutive samples of every turbine: offsets in seconds from the start, per
+    turbine id the tags' values (catalog order), and per turbine with a comms gap the mask of
+    the samples that never reach Fonte (fonte_api/faults.py)."""
 
     offsets: np.ndarray
     tags: dict[str, dict[str, np.ndarray]]
+    missing: dict[str, np.ndarray] = field(default_factory=dict)
 
 
 class _Turbine:
@@ -165,6 +170,7 @@ def generate_fleet_blocks(settings: GeneratorSettings) -> Iterator[FleetBlock]:
     step = float(settings.freq_seconds)
     direction_phi = math.exp(-step / DIRECTION_TAU)
     direction_state = float(plant_rng.normal(0.0, DIRECTION_STD))
+    faults = FaultInjector(settings.start, step) if settings.faults else None
     for plant in _plant_blocks(settings):
         kicks = plant_rng.standard_normal(len(plant.weather)) * DIRECTION_STD * math.sqrt(1.0 - direction_phi**2)
         direction_path = _ou_path(direction_state, direction_phi, kicks)
@@ -185,4 +191,5 @@ def generate_fleet_blocks(settings: GeneratorSettings) -> Iterator[FleetBlock]:
                 }
             values = {**rounded, **turbine.other_tags(wind, power, ambient, direction)}
             tags[turbine_id(turbine.index)] = {name: values[name] for name in names}
-        yield FleetBlock(plant.block.offsets, tags)
+        missing = faults.apply(plant.block.offsets, tags) if faults else {}
+        yield FleetBlock(plant.block.offsets, tags, missing)

@@ -57,9 +57,11 @@ def _csv_chunks(settings: GeneratorSettings):
         lines = []
         for turbine, tags in block.tags.items():
             columns = [tags[name].tolist() for name in names]
+            missing = block.missing.get(turbine)
             lines += [
                 f"{turbine},{epoch},{','.join(map(repr, values))}\n"
-                for epoch, *values in zip(epochs, *columns, strict=True)
+                for i, (epoch, *values) in enumerate(zip(epochs, *columns, strict=True))
+                if missing is None or not missing[i]
             ]
         yield "".join(lines)
 

@@ -59,6 +59,7 @@ class GeneratorSettings:
     seed: int = field(default_factory=lambda: Settings.default("gen_seed"))
     turbines: int = field(default_factory=lambda: Settings.default("gen_turbines"))
     tags: int = field(default_factory=lambda: Settings.default("gen_tags"))
+    faults: bool = field(default_factory=lambda: Settings.default("gen_faults"))
 
     @property
     def rows(self) -> int:
@@ -82,6 +83,8 @@ class Settings(BaseSettings):
     # How many of the catalog's tags each turbine has: its first N (fonte_api/catalog.py); at
     # least the single-turbine API's three, at most the whole catalog.
     gen_tags: int = Field(default=CORE_TAGS, ge=len(ORIGINAL_VARIABLES), le=len(CATALOG))
+    # The documented faults on T02-T04 (fonte_api/faults.py; docs/pipeline.md, "Data quality").
+    gen_faults: bool = True
     # Every route but /health requires `Authorization: Bearer <token>` when set.
     api_token: str | None = None
     # A /data stream whose client reads nothing for this long is ended.
@@ -114,7 +117,13 @@ class Settings(BaseSettings):
     @property
     def generator(self) -> GeneratorSettings:
         return GeneratorSettings(
-            self.gen_start, self.gen_days, self.gen_freq_seconds, self.gen_seed, self.gen_turbines, self.gen_tags
+            self.gen_start,
+            self.gen_days,
+            self.gen_freq_seconds,
+            self.gen_seed,
+            self.gen_turbines,
+            self.gen_tags,
+            self.gen_faults,
         )
 
     @property

@@ -77,14 +77,19 @@ def test_the_catalog_and_the_fleet_are_staged_as_the_api_serves_them(pipeline_st
     assert pipeline_stack.extract("2024-05-23", "--turbines", "T02", "--columns", "power").returncode == 0
     with pipeline_stack.alvo() as conn:
         tags = conn.execute(
-            "select name, position, unit, kind, range_min, range_max, iec_name from raw.fonte_variables"
+            "select name, position, unit, kind, range_min, range_max, iec_name, varies, interval_seconds"
+            " from raw.fonte_variables"
         )
-        turbines = conn.execute("select id, is_default, rated_power_kw from raw.fonte_turbines order by id").fetchall()
+        turbines = conn.execute(
+            "select id, is_default, rated_power_kw, cut_in_speed_ms, rated_speed_ms, cut_out_speed_ms"
+            " from raw.fonte_turbines order by id"
+        ).fetchall()
         tags = sorted(tags.fetchall(), key=lambda row: row[1])
     assert tags == [
-        (v.name, i, v.unit, v.kind, v.range_min, v.range_max, v.iec_name) for i, v in enumerate(CATALOG.values(), 1)
+        (v.name, i, v.unit, v.kind, v.range_min, v.range_max, v.iec_name, v.varies, 60.0)
+        for i, v in enumerate(CATALOG.values(), 1)
     ]
-    assert turbines == [(t, t == DEFAULT_TURBINE.id, 2000.0) for t in FLEET]
+    assert turbines == [(t, t == DEFAULT_TURBINE.id, 2000.0, 3.0, 12.0, 25.0) for t in FLEET]
 
 
 def test_rerun_leaves_one_fresh_copy_and_other_days_untouched(pipeline_stack):

@@ -7,6 +7,8 @@
                the same or overlapping days take turns, builds of disjoint days run side
                by side. Bulk runs (no vars, or more than 7 days, which suspend the foreign
                key) take the table exclusive: they wait for every other build of `data`.
+               The quality marts (bucket_quality, availability) lock the same way, each
+               its own table and days: one build's models do not wait for each other.
       signal   the catalog, exclusive.
       staging  each view's definition, exclusive (materializations/in_place_view.sql).
       ddl      creating `signal` or `data` the first time, exclusive: concurrent first
@@ -21,7 +23,14 @@
         lock_namespaces): whole relations, and days (a day's key: macro day_key). -#}
     {%- set namespaces = var("lock_namespaces") -%}
     {{ return({"relations": namespaces.build_relations, "days": namespaces.build_days,
-               "data": 0, "staging_view": 1, "signal": 2, "ddl": 3}) }}
+               "data": 0, "staging_view": 1, "signal": 2, "ddl": 3,
+               "bucket_quality": 4, "availability": 5}) }}
+{%- endmacro %}
+
+{#- A table's lock on one day: the day's key, offset by the table's relation key so that
+    each day-replaced table has days of its own (`data`'s are the plain day keys). -#}
+{% macro day_lock_key(relation_key, day_expression) -%}
+    ({{ relation_key }} * 100000 + {{ day_key(day_expression) }})
 {%- endmacro %}
 
 {% macro build_lock_wait_seconds() -%}
@@ -32,15 +41,16 @@
     {{ return(text | int) }}
 {%- endmacro %}
 
-{#- Pre-hook of `data`: lock what this run writes. -#}
-{% macro lock_run_days() -%}
+{#- Pre-hook of `data` and of the quality marts: lock what this run writes (the marts built
+    from a day's samples share the day's locks; each model takes them in its own transaction). -#}
+{% macro lock_run_days(what='data') -%}
     {%- set window = day_window() -%}
-    {%- set keys = build_lock_keys() -%}
+    {%- set key = build_lock_keys()[what] -%}
     {%- if window is none or is_bulk_run() -%}
-        {{ take_build_locks(keys.data, exclusive=true, what="data (a bulk run replaces many days)") }}
+        {{ take_build_locks(key, exclusive=true, what=what ~ " (a bulk run replaces many days)") }}
     {%- else -%}
-        {{ take_build_locks(keys.data, exclusive=false, window=window,
-                            what="data for " ~ window.first ~ (" to " ~ window.last if window.days > 1 else "")) }}
+        {{ take_build_locks(key, exclusive=false, window=window,
+                            what=what ~ " for " ~ window.first ~ (" to " ~ window.last if window.days > 1 else "")) }}
     {%- endif -%}
 {%- endmacro %}
 
@@ -70,7 +80,7 @@
         for locked_day in
             select day::date from generate_series(date '{{ window.first }}', date '{{ window.last }}', interval '1 day') as day
         loop
-            perform pg_advisory_xact_lock({{ keys.days }}, {{ day_key('locked_day') }});
+            perform pg_advisory_xact_lock({{ keys.days }}, {{ day_lock_key(relation_key, 'locked_day') }});
         end loop;
         {%- endif %}
         perform set_config('lock_timeout', previous_timeout, true);
@@ -88,7 +98,7 @@
         select {{ keys.relations }}::oid, {{ relation_key }}::oid, {{ 'true' if exclusive else 'false' }}
         {%- if window is not none %}
         union all
-        select {{ keys.days }}::oid, {{ day_key('day::date') }}::oid, true
+        select {{ keys.days }}::oid, {{ day_lock_key(relation_key, 'day::date') }}::oid, true
         from generate_series(date '{{ window.first }}', date '{{ window.last }}', interval '1 day') as day
         {%- endif %}
     )

@@ -97,6 +97,19 @@
     {%- endif -%}
 {%- endmacro %}
 
+{#- The run's window widened by `buckets` buckets on each side (`true` without vars): what a
+    rule that looks at neighbouring buckets (the frozen flag) reads, so that a run that
+    crosses midnight is judged whole. -#}
+{% macro in_day_window_widened(column, buckets) -%}
+    {%- set window = day_window() -%}
+    {%- if window is none -%}
+        true
+    {%- else -%}
+        {%- set margin = "interval '" ~ (buckets * var("bucket_minutes")) ~ " minutes'" -%}
+        {{ column }} >= {{ window.start }} - {{ margin }} and {{ column }} < {{ window.end }} + {{ margin }}
+    {%- endif -%}
+{%- endmacro %}
+
 {#- The days the run asked for, one timestamptz `day` per row (none without vars). -#}
 {% macro requested_days() -%}
     {%- set window = day_window() -%}

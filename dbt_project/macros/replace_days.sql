@@ -17,6 +17,26 @@
     {%- endif -%}
 {%- endmacro %}
 
+{#- Pre-hook of the quality marts (keyed by turbine and a time column): remove the rows this
+    run recomputes, as delete_replaced_buckets does for `data`. `day_column` names a date
+    column (a UTC day) instead of a timestamptz one. -#}
+{% macro delete_replaced_rows(staging_relation, time_column=none, day_column=none) -%}
+    {%- set window = day_window() -%}
+    {%- if window is none -%}
+        delete from {{ this }}
+        where {{ day_column ~ ' in (' if day_column else day_of(time_column) ~ ' in (' }}
+            select distinct {{ utc_date(day_of('timestamp')) if day_column else day_of('timestamp') }}
+            from {{ staging_relation }}
+            where {{ in_run_turbines('turbine') }}
+        )
+    {%- elif day_column -%}
+        delete from {{ this }} where {{ day_column }} between date '{{ window.first }}' and date '{{ window.last }}'
+    {%- else -%}
+        delete from {{ this }} where {{ in_day_window(time_column) }}
+    {%- endif %}
+        and {{ in_run_turbines('turbine') }}
+{%- endmacro %}
+
 {#- Checking the foreign key row by row costs ~6 µs a row: nothing for a day (1,728
     rows), seconds for a year (420,480). For runs of more than a week (or of every staged
     day), the pre-hook drops the key and the post-hook adds it back, which PostgreSQL

@@ -3,6 +3,11 @@
     date_bin('1 day', {{ column }}, timestamptz 'epoch')
 {%- endmacro %}
 
+{#- The UTC calendar date of a timestamptz, whatever the session's time zone. -#}
+{% macro utc_date(column) -%}
+    ({{ column }} at time zone 'UTC')::date
+{%- endmacro %}
+
 {#- The 10-minute bucket of a timestamptz, labelled by its start (docs/contracts.md):
     [start, start + width), width and origin the project's vars bucket_minutes and
     bucket_origin (10 minutes from 2000-01-01 00:00 UTC). -#}

@@ -1,5 +1,5 @@
-"""GET /variables: the tag catalog (unit, kind, physical range, IEC 61400-25 name) and the
-period Fonte covers."""
+"""GET /variables: the tag catalog (unit, kind, physical range, IEC 61400-25 name, whether it
+varies, sampling interval) and the period Fonte covers."""
 
 from __future__ import annotations
 
@@ -29,6 +29,15 @@ class VariableOut(BaseModel):
     range_min: float = Field(description="Physical lower limit, in `unit`.", examples=[0.0])
     range_max: float = Field(description="Physical upper limit, in `unit`.", examples=[40.0])
     iec_name: str | None = Field(description="Its IEC 61400-25 name, where one exists.", examples=["WMET_HorWdSpd"])
+    varies: bool = Field(
+        description="A working sensor's reading never holds one value for long, so a run of unchanging"
+        " 10-minute buckets means a stuck sensor; false for states and tags that rest while the turbine idles.",
+        examples=[True],
+    )
+    interval_seconds: float | None = Field(
+        description="Its sampling interval: how far apart its samples are (null while Fonte holds fewer than two).",
+        examples=[60.0],
+    )
 
 
 class PeriodOut(BaseModel):
@@ -61,8 +70,16 @@ def variables(pool: PoolDep) -> CatalogOut:
             " where turbine_id = %s",
             (DEFAULT_TURBINE.id,),
         ).fetchone()
+        # Every tag is a column of one row per sample time: they share the default turbine's
+        # interval, its first two samples' distance (two index reads).
+        (interval,) = conn.execute(
+            "select extract(epoch from max(timestamp) - min(timestamp))::float8 from"
+            " (select timestamp from data where turbine_id = %s order by timestamp limit 2) as first_two"
+            " having count(*) = 2",
+            (DEFAULT_TURBINE.id,),
+        ).fetchone() or (None,)
         held = fonte_tags(conn)
     return CatalogOut(
-        variables=[VariableOut(**asdict(CATALOG[name])) for name in held],
+        variables=[VariableOut(**asdict(CATALOG[name]), interval_seconds=interval) for name in held],
         period=PeriodOut(first_timestamp=first, last_timestamp=last, rows=rows),
     )

@@ -41,3 +41,21 @@ def test_dbt_reads_the_shared_values_from_its_vars_only():
     for path in [*DBT.glob("macros/**/*.sql"), *DBT.glob("models/**/*.sql"), *DBT.glob("tests/**/*.sql")]:
         code = re.sub(r"\{#.*?#\}", "", path.read_text(), flags=re.S)  # comments may explain
         assert not spelled.search(code), path
+
+
+def test_dbt_knows_the_operating_states_the_catalog_defines():
+    """models/reference/operating_states.sql lists OPERATING_STATES' codes, labels and
+    availability (and only code 1 produces)."""
+    from fonte_api.catalog import OPERATING_STATES, STATE_PRODUCING
+
+    code = (DBT / "models" / "reference" / "operating_states.sql").read_text()
+    rows = re.findall(r"\((\d+), '([^']+)', (true|false), (true|false)\)", code)
+    assert {int(c): (label, available == "true") for c, label, available, _ in rows} == OPERATING_STATES
+    assert {int(c) for c, *_, producing in rows if producing == "true"} == {STATE_PRODUCING}
+
+
+def test_the_quality_rules_parameters_are_dbt_vars():
+    shared = dbt_vars()
+    assert 0 < shared["coverage_threshold"] <= 1
+    assert shared["frozen_buckets"] == 3  # OpenOA's unresponsive_flag default: 3 intervals
+    assert 0 < shared["power_curve_tolerance"] < 1

@@ -15,7 +15,11 @@ final as (
         kind::text as kind,
         range_min::float8 as range_min,
         range_max::float8 as range_max,
-        iec_name::text as iec_name
+        iec_name::text as iec_name,
+        -- Both NULL in a catalog staged before they existed: the interval stays unknown (no
+        -- coverage until the next extraction stages it), and every tag but a state varies.
+        interval_seconds::float8 as interval_seconds,
+        coalesce(varies, kind <> 'state')::boolean as varies
 
     from source
 

@@ -13,7 +13,10 @@ final as (
         name::text as name,
         plant::text as plant,
         is_default::boolean as is_default,
-        rated_power_kw::float8 as rated_power_kw
+        rated_power_kw::float8 as rated_power_kw,
+        cut_in_speed_ms::float8 as cut_in_speed_ms,
+        rated_speed_ms::float8 as rated_speed_ms,
+        cut_out_speed_ms::float8 as cut_out_speed_ms
 
     from source
 
