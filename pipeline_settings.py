@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from psycopg.conninfo import make_conninfo
-from pydantic import ValidationError
+from pydantic import Field, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 REPO_ROOT = Path(__file__).resolve().parent
@@ -101,6 +101,9 @@ class PipelineSettings(BaseSettings):
     windpipe_first_day: date = date(2024, 5, 20)
     # The turbine's reference power curve (CSV: wind_speed,power in m/s and kW) the report draws.
     reference_power_curve: Path = REPO_ROOT / "report" / "reference_power_curve.csv"
+    # Dagster's quality checks warn for a turbine-day below these (docs/pipeline.md, "Data quality").
+    quality_min_coverage: float = Field(default=0.99, ge=0, le=1)
+    quality_min_availability: float = Field(default=0.95, ge=0, le=1)
 
     @classmethod
     def variable(cls, name: str) -> str:

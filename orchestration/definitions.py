@@ -7,6 +7,7 @@ annotations at load time and does not resolve strings.
 from dagster import Definitions, in_process_executor
 
 from .assets.extraction import fonte_data
+from .assets.quality_checks import QUALITY_CHECKS
 from .assets.report import report
 from .assets.transformation import windpipe_dbt_models
 from .resources import FleetSelection, alvo_from_env, dbt_from_env, fonte_api_from_env
@@ -14,6 +15,7 @@ from .schedules import daily_pipeline, nightly_previous_day
 
 defs = Definitions(
     assets=[fonte_data, windpipe_dbt_models, report],
+    asset_checks=QUALITY_CHECKS,
     jobs=[daily_pipeline],
     schedules=[nightly_previous_day],
     resources={

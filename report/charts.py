@@ -5,7 +5,9 @@ Per variable, on a UTC time axis, in the variable's unit:
 - the min-max range of each bucket, a light band over the bucket's span;
 - mean ± std, a narrower, darker band;
 - the mean, a line across the bucket's span (a bucket is labelled by its start, so a
-  point at its start would be drawn 5 minutes early).
+  point at its start would be drawn 5 minutes early);
+- a bucket that raised a quality flag (bucket_flags), a red band over its span, the full
+  height of the chart, naming its flags.
 Buckets are drawn one by one, so a missing bucket is a visible gap, never bridged.
 And power against wind speed: the 10-minute means over the turbine's reference power
 curve (REFERENCE_POWER_CURVE, read with the day's data).
@@ -27,6 +29,7 @@ if TYPE_CHECKING:
 
 SAMPLE_GAP = timedelta(seconds=90)  # more than this between two 1-minute samples: a gap
 COLORS = {"wind_speed": "#1f6fb4", "power": "#d9730d", "ambient_temperature": "#2f9e44"}
+FLAG_COLOR = "#e03131"
 WIDTH, HEIGHT = 900, 220
 
 
@@ -99,6 +102,20 @@ def variable_chart(data: DayData, variable: str) -> alt.LayerChart:
             )
         )
     layers.append(stats.mark_rule(strokeWidth=2.2, color=color).encode(x=x, x2="end:T", y="mean:Q", tooltip=tooltip))
+    if data.flags.get(variable):
+        layers.insert(
+            0,
+            alt.Chart(alt.Data(name=f"flags_{variable}"))
+            .mark_rect(opacity=0.22, color=FLAG_COLOR)
+            .encode(
+                x=x,
+                x2="end:T",
+                tooltip=[
+                    alt.Tooltip("start:T", title="flagged bucket (UTC)", format="%H:%M", formatType="utc"),
+                    alt.Tooltip("flags:N"),
+                ],
+            ),
+        )
     return alt.layer(*layers, data=alt.Data(name=f"statistics_{variable}")).properties(
         width=WIDTH, height=HEIGHT, title=y_title
     )
@@ -107,6 +124,11 @@ def variable_chart(data: DayData, variable: str) -> alt.LayerChart:
 def variable_datasets(data: DayData, variable: str) -> dict[str, list[dict]]:
     """The rows `variable_chart` draws, by the dataset names it refers to."""
     rows = {f"statistics_{variable}": statistics_records(data, variable)}
+    if data.flags.get(variable):
+        rows[f"flags_{variable}"] = [
+            {"start": _iso(start), "end": _iso(start + BUCKET), "flags": ", ".join(flags)}
+            for start, flags in sorted(data.flags[variable].items())
+        ]
     if data.samples is not None and data.samples.get(variable):
         rows[f"samples_{variable}"] = sample_records(data.samples[variable])
     return rows
@@ -191,9 +213,9 @@ def png_spec(data: DayData) -> dict:
 # -- the fleet -------------------------------------------------------------------------------
 
 
-def fleet_availability_chart(fleet: FleetDay) -> tuple[dict, dict[str, list[dict]]]:
-    """Turbine × 10-minute bucket, coloured by the share of the expected samples staged; a
-    bucket without any sample is 0."""
+def fleet_coverage_chart(fleet: FleetDay) -> tuple[dict, dict[str, list[dict]]]:
+    """Turbine × 10-minute bucket, coloured by the bucket's coverage (0 where nothing
+    arrived), with a cross on every bucket that raised a quality flag, naming its flags."""
     day_start = datetime(fleet.day.year, fleet.day.month, fleet.day.day, tzinfo=UTC)
     starts = [day_start + i * BUCKET for i in range(BUCKETS_PER_DAY)]
     cells = [
@@ -201,37 +223,57 @@ def fleet_availability_chart(fleet: FleetDay) -> tuple[dict, dict[str, list[dict
             "turbine": t.turbine,
             "start": _iso(start),
             "end": _iso(start + BUCKET),
-            "availability": t.availability.get(start, 0.0),
+            "coverage": t.coverage.get(start, 0.0),
         }
         for t in fleet.turbines
-        if t.availability is not None
+        if t.coverage is not None
         for start in starts
     ]
-    chart = (
-        alt.Chart(alt.Data(name="fleet_availability"))
+    flagged = [
+        {"turbine": t.turbine, "middle": _iso(start + BUCKET / 2), "flags": ", ".join(sorted(flags))}
+        for t in fleet.turbines
+        for start, flags in sorted(t.flags.items())
+    ]
+    x_axis = alt.Axis(format="%H:%M", tickCount=12)
+    heatmap = (
+        alt.Chart(alt.Data(name="fleet_coverage"))
         .mark_rect()
         .encode(
-            x=alt.X(
-                "start:T", title="time (UTC)", scale=alt.Scale(type="utc"), axis=alt.Axis(format="%H:%M", tickCount=12)
-            ),
+            x=alt.X("start:T", title="time (UTC)", scale=alt.Scale(type="utc"), axis=x_axis),
             x2="end:T",
             y=alt.Y("turbine:N", title=None),
-            color=alt.Color(
-                "availability:Q", title="samples present", scale=alt.Scale(domain=[0, 1], scheme="redyellowgreen")
-            ),
+            color=alt.Color("coverage:Q", title="coverage", scale=alt.Scale(domain=[0, 1], scheme="redyellowgreen")),
             tooltip=[
                 "turbine:N",
                 alt.Tooltip("start:T", title="bucket start (UTC)", format="%H:%M", formatType="utc"),
-                alt.Tooltip("availability:Q", format=".0%"),
+                alt.Tooltip("coverage:Q", format=".0%"),
             ],
         )
-        .properties(
-            width=WIDTH - 80,  # room for the colour legend within the page's width
-            height=max(60, 18 * len(fleet.turbines)),
-            title="availability: share of the expected samples present",
-        )
     )
-    return chart.to_dict(validate=VALIDATE), {"fleet_availability": cells}
+    layers = [heatmap]
+    if flagged:
+        layers.append(
+            alt.Chart(alt.Data(name="fleet_flags"))
+            .mark_point(shape="cross", filled=True, size=40, color="#222222")
+            .encode(
+                x=alt.X("middle:T", scale=alt.Scale(type="utc")),
+                y=alt.Y("turbine:N"),
+                tooltip=[
+                    "turbine:N",
+                    alt.Tooltip("middle:T", title="flagged bucket (UTC)", format="%H:%M", formatType="utc"),
+                    "flags:N",
+                ],
+            )
+        )
+    chart = alt.layer(*layers).properties(
+        width=WIDTH - 80,  # room for the colour legend within the page's width
+        height=max(60, 18 * len(fleet.turbines)),
+        title="coverage: share of the expected samples present; × a bucket with a quality flag",
+    )
+    rows = {"fleet_coverage": cells}
+    if flagged:
+        rows["fleet_flags"] = flagged
+    return chart.to_dict(validate=VALIDATE), rows
 
 
 def fleet_power_curves_chart(
@@ -244,16 +286,26 @@ def fleet_power_curves_chart(
     panels = []
     for t in fleet.turbines:
         name = f"power_vs_wind_{t.turbine}"
-        rows[name] = [{"wind_speed": w, "power": p, "start": _iso(s)} for s, (w, p) in t.points.items()]
+        rows[name] = [
+            {"wind_speed": w, "power": p, "start": _iso(s), "flags": ", ".join(sorted(t.power_flags.get(s, ())))}
+            for s, (w, p) in t.points.items()
+        ]
         panels.append(
             alt.layer(
                 alt.Chart(alt.Data(name="power_curve")).mark_line(color="#888888", strokeDash=[4, 3]).encode(x=x, y=y),
                 alt.Chart(alt.Data(name=name))
-                .mark_circle(size=18, opacity=0.7, color=COLORS["power"])
+                .mark_circle(size=18, opacity=0.7)
                 .encode(
                     x=x,
                     y=y,
-                    tooltip=[alt.Tooltip("start:T", format="%H:%M", formatType="utc"), "wind_speed:Q", "power:Q"],
+                    # A flagged bucket of the power tag (power_curve: off the curve) in red.
+                    color=alt.condition("datum.flags != ''", alt.value(FLAG_COLOR), alt.value(COLORS["power"])),
+                    tooltip=[
+                        alt.Tooltip("start:T", format="%H:%M", formatType="utc"),
+                        "wind_speed:Q",
+                        "power:Q",
+                        "flags:N",
+                    ],
                 ),
             ).properties(width=170, height=150, title=t.turbine)
         )
@@ -268,7 +320,7 @@ def fleet_charts(data: DayData) -> dict[str, dict]:
     if data.fleet is None:
         return {}
     charts = {}
-    if any(t.availability is not None for t in data.fleet.turbines):
-        charts["fleet_availability"] = _with_datasets(*fleet_availability_chart(data.fleet))
+    if any(t.coverage is not None for t in data.fleet.turbines):
+        charts["fleet_coverage"] = _with_datasets(*fleet_coverage_chart(data.fleet))
     charts["fleet_power_curves"] = _with_datasets(*fleet_power_curves_chart(data.fleet, data.reference_curve))
     return charts

@@ -1,24 +1,24 @@
 """The fleet's part of a day's report: every turbine that has statistics that day.
 
 From the marts (read-only role): each turbine's 10-minute mean power and mean wind speed
-(the power-against-wind charts, the energy) and its maximum wind speed. From staging
-(pipeline role, as the 1-minute samples): how many samples each turbine's bucket holds (the
-availability heatmap, complete buckets) and each turbine's rated power (the capacity
-factor, from the fleet the extractor staged from Fonte's /turbines).
+(the power-against-wind charts, the energy), its maximum wind speed, its buckets' coverage
+and flags (bucket_quality, bucket_flags) and its day's availability (availability). From
+staging (pipeline role): each turbine's rated power (the capacity factor, from the fleet
+the extractor staged from Fonte's /turbines).
 
-Definitions (docs/pipeline.md, "The report"):
-- a bucket's availability is the share of the samples it should hold that are staged:
-  samples of every tag ÷ (tags × samples a bucket holds at the sampling interval), the
-  interval being the turbine's most common gap between consecutive samples of a tag that
-  day (1 minute in the default Fonte);
-- a complete bucket has every sample of every tag;
+Definitions (docs/pipeline.md, "The report" and "Data quality"):
+- a bucket's coverage is the mean of its tags' coverage: the samples that arrived ÷ the
+  samples it should hold, over every tag;
+- a complete bucket has every sample of every tag (coverage 1);
 - energy (kWh) is the sum of the day's 10-minute mean powers × 1/6 h: a missing bucket
   adds nothing;
-- the capacity factor is that energy ÷ (rated power × 24 h).
+- the capacity factor is that energy ÷ (rated power × 24 h);
+- availability, down buckets and energy lost are the `availability` mart's.
 """
 
 from __future__ import annotations
 
+import contextlib
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -29,10 +29,21 @@ from extract.days import utc_midnight
 from pipeline_constants import BUCKET, BUCKETS_PER_DAY
 from pipeline_settings import AlvoSettings
 
-from .read import STAGED_SAMPLES, ReportError, _bucket_start, _connect
+from .read import ReportError, _connect
 
 HOURS_PER_BUCKET = BUCKET.total_seconds() / 3600
 STAGED_TURBINES = "raw.fonte_turbines"
+
+
+@dataclass(frozen=True)
+class FlagRun:
+    """Consecutive buckets of one turbine's tag that raised one flag."""
+
+    tag: str
+    flag: str
+    first: datetime  # the first bucket's start
+    last: datetime  # the last bucket's start
+    buckets: int
 
 
 @dataclass
@@ -43,8 +54,16 @@ class TurbineDay:
     points: dict[datetime, tuple[float, float]] = field(default_factory=dict)
     energy_kwh: float = 0.0
     max_wind_speed: float | None = None
-    # bucket start -> share of the expected samples staged; None: staging not readable
-    availability: dict[datetime, float] | None = None
+    # bucket start -> the mean coverage of its tags (bucket_quality); None: not built
+    coverage: dict[datetime, float] | None = None
+    # bucket start -> the flags any of its tags raised (bucket_flags)
+    flags: dict[datetime, set[str]] = field(default_factory=dict)
+    # bucket start -> flags of the power tag, for the power-curve charts
+    power_flags: dict[datetime, set[str]] = field(default_factory=dict)
+    flag_runs: list[FlagRun] = field(default_factory=list)
+    availability: float | None = None
+    down_buckets: int | None = None
+    lost_energy_kwh: float | None = None
 
     @property
     def capacity_factor(self) -> float | None:
@@ -54,16 +73,16 @@ class TurbineDay:
 
     @property
     def complete_buckets(self) -> int | None:
-        if self.availability is None:
+        if self.coverage is None:
             return None
-        return sum(1 for share in self.availability.values() if share >= 1.0)
+        return sum(1 for share in self.coverage.values() if share >= 1.0)
 
 
 @dataclass
 class FleetDay:
     day: date
     turbines: list[TurbineDay]
-    note: str | None = None  # why the availability is not shown
+    note: str | None = None  # why the rated power is not shown
 
 
 def _read_means(reader: AlvoSettings, day: date) -> dict[str, TurbineDay]:
@@ -94,35 +113,62 @@ def _read_means(reader: AlvoSettings, day: date) -> dict[str, TurbineDay]:
     return turbines
 
 
-def _read_staged(pipeline: AlvoSettings, day: date, turbines: dict[str, TurbineDay]) -> None:
-    """Each turbine's rated power and its buckets' sample counts, from staging."""
+def flag_runs(flags: list[tuple[str, str, datetime]]) -> list[FlagRun]:
+    """(tag, flag, bucket start) rows, in that order, grouped into runs of consecutive buckets."""
+    runs: list[FlagRun] = []
+    for tag, flag, start in flags:
+        last = runs[-1] if runs else None
+        if last and (last.tag, last.flag) == (tag, flag) and start - last.last == BUCKET:
+            runs[-1] = FlagRun(tag, flag, last.first, start, last.buckets + 1)
+        else:
+            runs.append(FlagRun(tag, flag, start, start, 1))
+    return runs
+
+
+def _read_quality(reader: AlvoSettings, day: date, turbines: dict[str, TurbineDay]) -> None:
+    """Each turbine's buckets' coverage and flags and its day's availability, from the quality marts."""
     start = utc_midnight(day)
+    window = "timestamp >= %s and timestamp < %s::timestamptz + interval '1 day'"
+    with _connect(reader, "the read-only role") as conn:
+        coverage = conn.execute(
+            f"select turbine, timestamp, avg(coverage) from bucket_quality where {window} group by 1, 2",
+            (start, start),
+        ).fetchall()
+        flags = conn.execute(
+            f"select turbine, tag, flag, timestamp from bucket_flags where {window} order by 1, 2, 3, 4",
+            (start, start),
+        ).fetchall()
+        availability = conn.execute(
+            "select turbine, availability, down_buckets, lost_energy_kwh from availability where day = %s", (day,)
+        ).fetchall()
+    by_turbine: dict[str, list[tuple[str, str, datetime]]] = defaultdict(list)
+    for turbine, tag, flag, timestamp in flags:
+        by_turbine[turbine].append((tag, flag, timestamp))
+    for summary in turbines.values():
+        summary.coverage = {}
+    for turbine, timestamp, share in coverage:
+        if turbine in turbines and share is not None:
+            turbines[turbine].coverage[timestamp] = share
+    for turbine, rows in by_turbine.items():
+        if turbine not in turbines:
+            continue
+        summary = turbines[turbine]
+        summary.flag_runs = sorted(flag_runs(rows), key=lambda run: (run.first, run.tag, run.flag))
+        for tag, flag, timestamp in rows:
+            summary.flags.setdefault(timestamp, set()).add(flag)
+            if tag == "power":
+                summary.power_flags.setdefault(timestamp, set()).add(flag)
+    for turbine, share, down, lost in availability:
+        if turbine in turbines:
+            turbines[turbine].availability, turbines[turbine].down_buckets = share, down
+            turbines[turbine].lost_energy_kwh = lost
+
+
+def _read_rated_power(pipeline: AlvoSettings, turbines: dict[str, TurbineDay]) -> None:
     with _connect(pipeline, "the pipeline's role") as conn:
         rated = dict(conn.execute(f"select id, rated_power_kw from {STAGED_TURBINES}").fetchall())
-        counts = conn.execute(
-            f"select turbine, timestamp, count(*) from {STAGED_SAMPLES}"
-            " where timestamp >= %s and timestamp < %s::timestamptz + interval '1 day' and turbine = any(%s)"
-            " group by 1, 2",
-            (start, start, list(turbines)),
-        ).fetchall()
-        # Per turbine: its tags, and its sampling interval (the most common gap between a
-        # tag's consecutive samples), so that a gap in the data is not read as a slower rate.
-        shapes = conn.execute(
-            "select turbine, count(distinct tag), extract(epoch from mode() within group (order by gap)) from ("
-            f" select turbine, tag, timestamp - lag(timestamp) over (partition by turbine, tag order by timestamp) gap"
-            f" from {STAGED_SAMPLES}"
-            " where timestamp >= %s and timestamp < %s::timestamptz + interval '1 day' and turbine = any(%s)"
-            ") g where gap is not null group by 1",
-            (start, start, list(turbines)),
-        ).fetchall()
-    expected = {turbine: tags * BUCKET.total_seconds() / float(gap) for turbine, tags, gap in shapes}
-    samples: dict[str, dict[datetime, int]] = defaultdict(lambda: defaultdict(int))
-    for turbine, timestamp, count in counts:
-        samples[turbine][_bucket_start(timestamp)] += count
     for turbine, summary in turbines.items():
         summary.rated_power_kw = rated.get(turbine)
-        should = expected.get(turbine)
-        summary.availability = {b: min(n / should, 1.0) for b, n in samples[turbine].items()} if should else {}
 
 
 def read_fleet(reader: AlvoSettings, pipeline: AlvoSettings, day: date) -> FleetDay:
@@ -130,8 +176,11 @@ def read_fleet(reader: AlvoSettings, pipeline: AlvoSettings, day: date) -> Fleet
     if not turbines:
         raise ReportError(f"no statistics for {day} in Alvo ({reader.describe()}): run `dbt build` first")
     fleet = FleetDay(day, [turbines[t] for t in sorted(turbines)])
+    # An Alvo built before the quality marts has no coverage, flags or availability to show.
+    with contextlib.suppress(psycopg.errors.UndefinedTable):
+        _read_quality(reader, day, turbines)
     try:
-        _read_staged(pipeline, day, turbines)
+        _read_rated_power(pipeline, turbines)
     except (ReportError, psycopg.Error) as exc:
-        fleet.note = f"availability not shown: staging not readable ({str(exc).strip().splitlines()[0]})"
+        fleet.note = f"rated power not shown: staging not readable ({str(exc).strip().splitlines()[0]})"
     return fleet

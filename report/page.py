@@ -16,7 +16,7 @@ from pathlib import Path
 
 import vl_convert
 
-from pipeline_constants import BUCKETS_PER_DAY
+from pipeline_constants import BUCKET, BUCKETS_PER_DAY
 
 from .charts import day_charts, fleet_charts, png_spec
 from .fleet import FleetDay
@@ -98,13 +98,32 @@ def _fleet_table(fleet: FleetDay) -> str:
         f"<tr><td>{html.escape(t.turbine)}</td><td>{_number(t.rated_power_kw, ',.0f')}</td>"
         f"<td>{t.energy_kwh:,.1f}</td><td>{_number(t.capacity_factor, '.1%')}</td>"
         f"<td>{_number(t.complete_buckets, 'd')} / {BUCKETS_PER_DAY}</td>"
-        f"<td>{_number(t.max_wind_speed, '.3f')}</td></tr>"
+        f"<td>{_number(t.max_wind_speed, '.3f')}</td>"
+        f"<td>{_number(t.availability, '.1%')}</td>"
+        f"<td>{_number(t.down_buckets, 'd')}</td><td>{_number(t.lost_energy_kwh, ',.1f')}</td></tr>"
         for t in fleet.turbines
     )
     return (
         '<table id="fleet-table"><tr><th>turbine</th><th>rated power (kW)</th><th>energy (kWh)</th>'
-        "<th>capacity factor</th><th>complete buckets</th><th>max wind speed (m/s)</th></tr>"
+        "<th>capacity factor</th><th>complete buckets</th><th>max wind speed (m/s)</th>"
+        "<th>availability</th><th>down buckets</th><th>energy lost (kWh)</th></tr>"
         f"{rows}</table>"
+    )
+
+
+def _flags_table(fleet: FleetDay) -> str:
+    """Per turbine, each run of consecutive buckets one of its tags flagged (bucket_flags)."""
+    rows = "".join(
+        f"<tr><td>{html.escape(t.turbine)}</td><td>{html.escape(run.tag)}</td><td>{html.escape(run.flag)}</td>"
+        f"<td>{run.first:%H:%M}</td><td>{run.last + BUCKET:%H:%M}</td><td>{run.buckets}</td></tr>"
+        for t in fleet.turbines
+        for run in t.flag_runs
+    )
+    if not rows:
+        return '<p class="note" id="flags-table">No quality flag on this day.</p>'
+    return (
+        '<table id="flags-table"><tr><th>turbine</th><th>tag</th><th>flag</th><th>from (UTC)</th>'
+        f"<th>to (UTC)</th><th>buckets</th></tr>{rows}</table>"
     )
 
 
@@ -117,8 +136,16 @@ def _fleet_section(data: DayData) -> str:
         f"<section><h2>The fleet: {len(data.fleet.turbines)} turbines</h2>"
         '<p class="note">Energy is the sum of the 10-minute mean powers × 1/6 h (a missing bucket adds none); the '
         "capacity factor is that energy over rated power × 24 h; a complete bucket has every sample of every tag; "
-        "the availability is the share of those samples present in staging.</p>"
-        f"{note}{_fleet_table(data.fleet)}{''.join(_chart(name, spec) for name, spec in charts.items())}</section>"
+        "availability is the share of the day's buckets with an operating state in which the turbine was "
+        "available, and the energy lost is the reference curve's at the wind speed of the buckets it was down."
+        "</p>"
+        f"{note}{_fleet_table(data.fleet)}"
+        "<h3>Quality flags</h3>"
+        '<p class="note">range: a sample outside the physical range; frozen: a stuck sensor; low_coverage: too few '
+        "samples; power_curve: power far from the reference curve while producing; down: the turbine was not "
+        "available.</p>"
+        f"{_flags_table(data.fleet)}"
+        f"{''.join(_chart(name, spec) for name, spec in charts.items())}</section>"
     )
 
 
@@ -146,7 +173,7 @@ def render_html(data: DayData) -> str:
 <h1>10-minute statistics of {data.day} (UTC)</h1>
 <p class="note">From Alvo's <code>data</code> and <code>signal</code>: per variable, the min–max band and mean ± std
 of each 10-minute bucket over its span, its mean as a line, and the 1-minute samples behind them (faint).
-A complete day has {BUCKETS_PER_DAY} buckets; a gap is a missing bucket.</p>
+A complete day has {BUCKETS_PER_DAY} buckets; a gap is a missing bucket; a red band is a bucket with a quality flag.</p>
 {note}
 {"".join(sections)}
 <script>

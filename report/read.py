@@ -57,6 +57,8 @@ class DayData:
     reference_curve: list[tuple[float, float]] = field(default_factory=list)  # (m/s, kW) points
     chart_specs: dict[str, dict] | None = field(default=None, repr=False)  # built once (report.charts)
     turbine: str | None = None  # whose tags `buckets` holds
+    # tag -> bucket start -> the quality flags it raised (bucket_flags), for `turbine`
+    flags: dict[str, dict[datetime, list[str]]] = field(default_factory=dict)
     fleet: FleetDay | None = field(default=None, repr=False)  # every turbine's day (report.fleet)
 
 
@@ -108,6 +110,25 @@ def read_statistics(
     return dict(buckets)
 
 
+def read_flags(reader: AlvoSettings, day: date, turbine: str) -> dict[str, dict[datetime, list[str]]]:
+    """The turbine's raised quality flags of the day by tag and bucket (none in an Alvo built
+    before the quality marts)."""
+    start, end = utc_midnight(day), utc_midnight(day + timedelta(days=1))
+    with _connect(reader, "the marts") as conn:
+        try:
+            rows = conn.execute(
+                "select tag, timestamp, flag from bucket_flags"
+                " where timestamp >= %s and timestamp < %s and turbine = %s order by tag, timestamp, flag",
+                (start, end, turbine),
+            ).fetchall()
+        except psycopg.errors.UndefinedTable:
+            return {}
+    flags: dict[str, dict[datetime, list[str]]] = defaultdict(lambda: defaultdict(list))
+    for tag, timestamp, flag in rows:
+        flags[tag][timestamp].append(flag)
+    return {tag: dict(by_bucket) for tag, by_bucket in flags.items()}
+
+
 def read_samples(pipeline: AlvoSettings, day: date, turbine: str | None) -> dict[str, list[tuple[datetime, float]]]:
     """The turbine's finite staged samples of the day by tag (the ones the statistics are made of)."""
     start, end = utc_midnight(day), utc_midnight(day + timedelta(days=1))
@@ -133,7 +154,7 @@ def read_day(
             f"no statistics for {day} in Alvo ({reader.describe()}) for turbine {turbine}: "
             f"run `python -m extract {day}` and `dbt build --vars 'day: {day}'` first"
         )
-    data = DayData(day, buckets, variables=variables, turbine=turbine)
+    data = DayData(day, buckets, variables=variables, turbine=turbine, flags=read_flags(reader, day, turbine))
     try:
         data.samples = read_samples(pipeline, day, turbine)
     except (ReportError, psycopg.Error) as exc:

@@ -251,7 +251,7 @@ def test_unit_tests_run_in_development_not_in_production_builds(day_built):
     assert unit_test_results(day_built) == {}
     build(day_built, "day: 2024-05-23", "--selector", "with_unit_tests")
     statuses = unit_test_results(day_built)
-    assert len(statuses) == 12
+    assert len(statuses) == 12 + 3  # data's and bucket_quality's
     assert set(statuses.values()) == {"pass"}
 
 

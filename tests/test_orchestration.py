@@ -18,6 +18,7 @@ from dagster import AssetCheckKey, AssetKey, AssetSelection, DagsterInstance, bu
 
 from orchestration.assets import transformation
 from orchestration.assets.extraction import fonte_data
+from orchestration.assets.quality_checks import QUALITY_CHECKS
 from orchestration.assets.report import report
 from orchestration.assets.transformation import windpipe_dbt_models
 from orchestration.resources import AlvoResource, FleetSelection, FonteApiResource, dbt_from_env
@@ -55,7 +56,7 @@ def resources(stack, turbines: list[str] | None = None) -> dict:
 
 def run(stack, partition: str, selection=None, with_report: bool = False, turbines: list[str] | None = None):
     return materialize(
-        [fonte_data, windpipe_dbt_models, *([report] if with_report else [])],
+        [fonte_data, windpipe_dbt_models, *QUALITY_CHECKS, *([report] if with_report else [])],
         resources=resources(stack, turbines),
         partition_key=partition,
         instance=DagsterInstance.ephemeral(),
@@ -184,6 +185,22 @@ def test_a_failing_warn_check_does_not_fail_the_run(dagster_stack):
     result = run(dagster_stack, "2024-05-29", selection="staging/stg_fonte__data*")
     assert result.success
     assert checks(result)["every_requested_day_is_staged"] == (False, "WARN")
+
+
+def test_the_quality_checks_warn_for_the_turbines_of_the_fault_day_and_the_run_succeeds(dagster_stack):
+    """T03 stopped for two hours (availability 11/12) and T04 lost 30 minutes of samples
+    (coverage 1410/1440) on the fault day; every other turbine is above both minimums."""
+    result = run(dagster_stack, "2024-05-27")
+    assert result.success
+    warned = {
+        e.check_name: (e.passed, e.severity.value, e.metadata["turbines"].value)
+        for e in result.get_asset_check_evaluations()
+        if e.check_name in {c.check_key.name for c in QUALITY_CHECKS}
+    }
+    assert warned == {
+        "coverage_at_least_the_minimum": (False, "WARN", ["T04"]),
+        "availability_at_least_the_minimum": (False, "WARN", ["T03"]),
+    }
 
 
 def test_a_failing_error_check_blocks_the_models_downstream(dagster_stack):

@@ -14,8 +14,11 @@ import pytest
 import requests
 
 from fonte_api.faults import FAULT_DAY, expected_flags
+from report.charts import FLAG_COLOR
 
+from .browser import browser_page
 from .quality import BUCKET, Turbine, buckets, dbt_rules, flags
+from .report_page import make_report
 
 FIRST, LAST = "2024-05-20", "2024-05-29"  # the default period
 
@@ -149,3 +152,34 @@ def test_the_fault_day_builds_alone_with_its_error_tests_passing(period):
     with stack.alvo() as conn:
         flagged = conn.execute("select count(*) from bucket_flags").fetchone()[0]
     assert flagged == len(expected_flags(["T01", "T02", "T03", "T04"], [*period[2]]))
+
+
+def test_the_report_marks_the_flagged_buckets_and_lists_them(period, expected, tmp_path):
+    """The fault day's page in a real browser: a red band over each flagged bucket of the
+    drawn turbine's power chart, a cross on each flagged bucket of the fleet's heatmap, the
+    off-curve buckets red in the power curves, and the flags table."""
+    stack = period[0]
+    grid, computed = expected
+    day = FAULT_DAY.date().isoformat()
+    result = make_report(stack, tmp_path, day, "--turbine", "T04")
+    assert result.returncode == 0, result.stderr
+    on_day = {(t, tag, b, f) for t, tag, b, f in computed if b.date() == FAULT_DAY.date()}
+    power_buckets = {b for t, tag, b, _ in on_day if (t, tag) == ("T04", "power")}
+    flagged_cells = {(t, b) for t, _, b, _ in on_day}
+    drawn_points = {b for b in power_buckets if grid[("T04", "power", b)].values}
+    with browser_page() as page:
+        page.goto((tmp_path / f"{day}.html").as_uri())
+        # The fleet's two charts, T04's seven linear tags and its power curve.
+        page.wait_for_function("document.querySelectorAll('.chart svg.marks').length === 10", timeout=30_000)
+        bands = page.locator(f'#chart-power path[fill="{FLAG_COLOR}"]').count()
+        crosses = page.locator("#chart-fleet_coverage g.mark-symbol path").count()
+        red_points = page.locator(f'#chart-fleet_power_curves path[fill="{FLAG_COLOR}"]').count()
+        table = page.locator("#flags-table tr").all_inner_texts()
+    assert bands == len(power_buckets) == 16  # 4 of the comms gap, 12 curtailed
+    assert crosses == len(flagged_cells) == 36
+    assert red_points == len(drawn_points) == 14  # the gap's two empty buckets have no point
+    rows = {tuple(row.split("\t")) for row in table[1:]}
+    assert ("T03", "operating_state", "down", "09:00", "11:00", "12") in rows
+    assert ("T04", "power", "power_curve", "16:30", "18:30", "12") in rows
+    assert ("T02", "wind_speed", "frozen", "02:00", "03:00", "6") in rows
+    assert len(rows) == len({(t, tag, f) for t, tag, _, f in on_day})  # each fault is one run per tag

@@ -4,13 +4,10 @@ real browser with no network."""
 from __future__ import annotations
 
 import itertools
-import json
 import re
+import statistics
 import subprocess
-import sys
 from datetime import UTC, datetime, timedelta
-from html.parser import HTMLParser
-from pathlib import Path
 
 import pytest
 
@@ -20,6 +17,8 @@ from devstack.processes import wait_for_url
 
 from .browser import browser_page, is_blank
 from .expected import BUCKETS_PER_DAY, CATALOG, SINGLE_TURBINE, VARIABLES, alvo_statistics
+from .quality import Turbine
+from .report_page import datasets, embedded_specs, fleet_table, make_report
 
 FULL_DAY, PARTIAL_DAY = "2024-05-23", "2024-05-27"
 GAP = ("2024-05-27T01:00:00Z", "2024-05-27T01:30:00Z")  # three buckets: 01:00, 01:10, 01:20
@@ -43,69 +42,6 @@ def built(pipeline_stack):
     result = pipeline_stack.dbt("build", "--vars", f"{{start_day: {FULL_DAY}, end_day: {PARTIAL_DAY}}}")
     assert result.returncode == 0, result.stdout[-3000:]
     return pipeline_stack
-
-
-def make_report(stack, out: Path, *args: str, **env: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "report", *args, "--out", str(out)],
-        cwd=REPO_ROOT,
-        env=stack.process_env(**env),
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-
-
-class SpecReader(HTMLParser):
-    """The chart specs embedded in the page: <script type="application/json" data-chart=...>."""
-
-    def __init__(self):
-        super().__init__()
-        self.specs: dict[str, dict] = {}
-        self._chart: str | None = None
-
-    def handle_starttag(self, tag, attrs):
-        attributes = dict(attrs)
-        if tag == "script" and attributes.get("type") == "application/json":
-            self._chart = attributes.get("data-chart")
-
-    def handle_data(self, data):
-        if self._chart:
-            self.specs[self._chart] = json.loads(data.replace("<\\/", "</"))
-
-    def handle_endtag(self, tag):
-        if tag == "script":
-            self._chart = None
-
-
-def embedded_specs(html_path: Path) -> dict[str, dict]:
-    reader = SpecReader()
-    reader.feed(html_path.read_text())
-    return reader.specs
-
-
-def datasets(spec: dict, name_prefix: str) -> list[dict]:
-    """The rows of every inline dataset whose name starts with name_prefix, wherever it sits."""
-    rows = []
-
-    def walk(node):
-        if isinstance(node, dict):
-            if str(node.get("name", "")).startswith(name_prefix) and isinstance(node.get("values"), list):
-                rows.extend(node["values"])
-            for key, value in node.items():
-                if key == "datasets" and isinstance(value, dict):
-                    for dataset_name, values in value.items():
-                        if dataset_name.startswith(name_prefix):
-                            rows.extend(values)
-                else:
-                    walk(value)
-        elif isinstance(node, list):
-            for item in node:
-                walk(item)
-
-    walk(spec)
-    return rows
 
 
 def alvo_values(stack, day: str) -> dict[tuple[str, str, str], float]:
@@ -280,7 +216,7 @@ def test_the_report_opens_offline_in_a_browser_with_one_chart_per_variable(full_
             variable: page.locator(f"#chart-{variable} g.mark-rule.role-mark line").count() for variable in VARIABLES
         }
         scatter_points = page.locator("#chart-power_curve g.mark-symbol path").count()
-        heatmap_cells = page.locator("#chart-fleet_availability g.mark-rect.role-mark path").count()
+        heatmap_cells = page.locator("#chart-fleet_coverage g.mark-rect.role-mark path").count()
         fleet_points = page.locator("#chart-fleet_power_curves g.mark-symbol.role-mark path").count()
         screenshot = page.screenshot(full_page=True)
     assert errors == []
@@ -291,16 +227,9 @@ def test_the_report_opens_offline_in_a_browser_with_one_chart_per_variable(full_
     assert not is_blank(screenshot)
 
 
-def fleet_table(html_path: Path) -> dict[str, list[str]]:
-    """The fleet table's cells by turbine, as the page shows them."""
-    table = re.search(r'<table id="fleet-table">(.*?)</table>', html_path.read_text(), re.S).group(1)
-    rows = [re.findall(r"<td>(.*?)</td>", row) for row in re.findall(r"<tr>(.*?)</tr>", table)]
-    return {cells[0]: cells[1:] for cells in rows if cells}
-
-
 def independent_fleet_day(stack, day: str) -> tuple[dict, dict]:
     """From Alvo, apart from the report's code: each turbine's table row (as the page formats
-    it) and each (turbine, bucket) cell's availability: staged samples ÷ (every tag × 10
+    it) and each (turbine, bucket) cell's coverage: staged samples ÷ (every tag × 10
     one-minute samples)."""
     start = datetime.fromisoformat(day).replace(tzinfo=UTC)
     with stack.alvo() as conn:
@@ -313,14 +242,20 @@ def independent_fleet_day(stack, day: str) -> tuple[dict, dict]:
         ).fetchall()
         rated = dict(conn.execute("select id, rated_power_kw from raw.fonte_turbines").fetchall())
         staged = conn.execute(
-            "select turbine, extract(epoch from timestamp) from raw.fonte_data"
+            "select turbine, extract(epoch from timestamp), variable, value from raw.fonte_data"
             " where timestamp >= %s and timestamp < %s",
             (start, start + timedelta(days=1)),
         ).fetchall()
     counts: dict[tuple[str, str], int] = {}
-    for turbine, epoch in staged:
+    states: dict[tuple[str, str], set[float]] = {}  # the operating-state codes of each bucket
+    winds: dict[tuple[str, str], list[float]] = {}
+    for turbine, epoch, variable, value in staged:
         bucket = datetime.fromtimestamp(int(epoch) // 600 * 600, UTC).isoformat().replace("+00:00", "Z")
         counts[turbine, bucket] = counts.get((turbine, bucket), 0) + 1
+        if variable == "operating_state":
+            states.setdefault((turbine, bucket), set()).add(value)
+        elif variable == "wind_speed":
+            winds.setdefault((turbine, bucket), []).append(value)
     turbines = sorted(t for t, *_ in means)
     buckets = [(start + timedelta(minutes=10 * i)).isoformat().replace("+00:00", "Z") for i in range(BUCKETS_PER_DAY)]
     cells = {(t, b): counts.get((t, b), 0) / (len(CATALOG) * 10) for t in turbines for b in buckets}
@@ -328,12 +263,19 @@ def independent_fleet_day(stack, day: str) -> tuple[dict, dict]:
     for turbine, power_sum, max_wind in means:
         energy = power_sum / 6
         complete = sum(1 for b in buckets if cells[turbine, b] == 1.0)
+        known = [b for b in buckets if (turbine, b) in states]
+        down = [b for b in known if 4.0 in states[turbine, b]]  # 4: stopped by a fault
+        reference = Turbine(rated[turbine], 3.0, 12.0, 25.0)
+        lost = sum(reference.power(statistics.fmean(winds[turbine, b])) for b in down) / 6
         rows[turbine] = [
             f"{rated[turbine]:,.0f}",
             f"{energy:,.1f}",
             f"{energy / (rated[turbine] * 24):.1%}",
             f"{complete} / {BUCKETS_PER_DAY}",
             f"{max_wind:.3f}",
+            f"{(len(known) - len(down)) / len(known):.1%}",
+            f"{len(down)}",
+            f"{lost:,.1f}",
         ]
     return rows, cells
 
@@ -347,7 +289,7 @@ def test_the_fleet_table_heatmap_and_power_curves_are_alvos(built, tmp_path):
     assert fleet_table(page) == rows
     assert rows["T03"][3] == f"{BUCKETS_PER_DAY - 2} / {BUCKETS_PER_DAY}"  # the lost quarter-hour
     specs = embedded_specs(page)
-    drawn = {(c["turbine"], c["start"]): c["availability"] for c in datasets(specs["fleet_availability"], "fleet_")}
+    drawn = {(c["turbine"], c["start"]): c["coverage"] for c in datasets(specs["fleet_coverage"], "fleet_coverage")}
     assert drawn == pytest.approx(cells, abs=1e-12)
     assert (drawn["T03", "2024-05-25T10:00:00Z"], drawn["T03", "2024-05-25T10:10:00Z"]) == (0.9, 0.95)
     statistics = alvo_statistics(built, FLEET_DAY)
