@@ -36,6 +36,7 @@ from .history import history_rows
 from .limit import measure_limit
 from .measure import dbt_vars, run
 from .orchestration import Orchestration, days_by_environment_row, lock_row, orchestration_rows, unit_test_row
+from .quality import quality_rows
 
 RESULTS = REPO_ROOT / "bench" / "results.md"
 COLUMNS = ["wind_speed", "power"]
@@ -113,7 +114,7 @@ class Bench:
 
     def reset_alvo(self) -> None:
         with psycopg.connect(self.alvo_url, autocommit=True) as conn:
-            for table in ("raw.fonte_data", "public.data"):
+            for table in ("raw.fonte_data", "public.data", "public.bucket_quality", "public.availability"):
                 if conn.execute("select to_regclass(%s)", (table,)).fetchone()[0]:
                     conn.execute(f"truncate {table}")
 
@@ -267,6 +268,11 @@ EXTRA_HEADERS = {
         "| Alvo holds | rows in data | rows staged | dbt build s |",
         "| --- | ---: | ---: | ---: |",
     ],
+    "The quality marts in a fleet day's build, the fault day (seconds, median (min–max) of 3 runs):": [
+        "| fleet | build without them s | build with them s | with / without | `data` model s "
+        "| quality models s | target |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | --- |",
+    ],
 }
 
 
@@ -281,6 +287,7 @@ def measure_extras(bench: Bench, home: Path, only: tuple[str, ...]) -> dict[str,
         titles[4]: not only or any(o in "generator" for o in only),
         titles[5]: not only or any(o in "fleet" for o in only),
         titles[6]: not only or any(o in "history" for o in only),
+        titles[7]: not only or any(o in "quality" for o in only),
     }
     extras: dict[str, list[str]] = {title: [] for title in titles}
     if not any(wanted.values()):
@@ -312,6 +319,11 @@ def measure_extras(bench: Bench, home: Path, only: tuple[str, ...]) -> dict[str,
     if wanted[titles[6]]:
         click.echo("[history] a day's build with one day in Alvo, then with a year of history ...")
         extras[titles[6]] = history_rows(bench)
+    if wanted[titles[7]]:
+        click.echo("[quality] a fleet day's build with and without the quality marts ...")
+        extras[titles[7]] = quality_rows(bench)
+        click.echo("restoring the default Fonte data ...")
+        bench.reseed(GeneratorSettings())
     return extras
 
 
@@ -321,7 +333,7 @@ def measure_extras(bench: Bench, home: Path, only: tuple[str, ...]) -> dict[str,
     multiple=True,
     help=(
         "Run only workloads whose name contains this text "
-        "(also: dagster, unit tests, locks, days by environment, generator, fleet, history)."
+        "(also: dagster, unit tests, locks, days by environment, generator, fleet, history, quality)."
     ),
 )
 @click.option("--no-save", is_flag=True, help="Print the table without appending it to bench/results.md.")

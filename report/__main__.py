@@ -38,8 +38,9 @@ from .variables import from_api
 )
 def main(day, last_day, turbine, out_dir) -> None:
     """Draw DAY's 10-minute statistics from Alvo: an HTML page that opens offline (the fleet:
-    a table per turbine, an availability heatmap, power against wind per turbine; then one
-    turbine's tags), and a PNG of that turbine's charts. Linear tags are drawn (min-max
+    a table per turbine with its availability, the quality flags, a coverage heatmap, power
+    against wind per turbine; then one turbine's tags, flagged buckets marked), and a PNG of
+    that turbine's charts. Linear tags are drawn (min-max
     band, mean, std); angle and state tags are not drawn yet.
 
     Reads the marts through Alvo's read-only role (ALVO_READER_USER/PASSWORD) and the

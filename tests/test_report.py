@@ -73,7 +73,7 @@ def test_the_report_writes_html_and_png_and_prints_their_paths(full_day_report):
 def test_every_value_in_the_report_equals_alvo(built, full_day_report):
     out, _ = full_day_report
     specs = embedded_specs(out / f"{FULL_DAY}.html")
-    assert set(specs) == {*VARIABLES, "power_curve", "fleet_availability", "fleet_power_curves"}
+    assert set(specs) == {*VARIABLES, "power_curve", "fleet_coverage", "fleet_power_curves"}
     expected = alvo_values(built, FULL_DAY)
     shown = {}
     for variable in VARIABLES:
