@@ -25,6 +25,7 @@ class Break:
 
 
 DBT_VALUES = "tests/test_dbt.py::test_every_value_of_every_turbine_and_tag_equals_python"
+QUALITY_FLAGS = "tests/test_quality.py::test_every_fault_is_flagged_at_its_documented_buckets_and_nothing_else"
 
 BREAKS = [
     Break(
@@ -197,5 +198,56 @@ BREAKS = [
         "HOURS_PER_BUCKET = BUCKET.total_seconds() / 3600",
         "HOURS_PER_BUCKET = BUCKET.total_seconds() / 60",
         ("tests/test_report.py::test_the_fleet_table_heatmap_and_power_curves_are_alvos",),
+    ),
+    Break(
+        "frozen-run-length",
+        "frozen takes frozen_buckets (3) unchanging buckets, not more",
+        "dbt_project/models/marts/bucket_quality.sql",
+        "where run_length >= {{ frozen_buckets }}",
+        "where run_length > {{ frozen_buckets }}",
+        (QUALITY_FLAGS,),
+    ),
+    Break(
+        "frozen-calm",
+        "a calm anemometer resting at 0 m/s is not a stuck sensor",
+        "dbt_project/models/marts/bucket_quality.sql",
+        "        and bucket_samples.min_value <> tags.range_min\n",
+        "",
+        (QUALITY_FLAGS,),
+    ),
+    Break(
+        "power-curve-producing",
+        "the power curve judges only buckets producing throughout",
+        "dbt_project/models/marts/bucket_quality.sql",
+        "        state_buckets.producing\n        and abs(",
+        "        true\n        and abs(",
+        (QUALITY_FLAGS,),
+    ),
+    Break(
+        "coverage-threshold",
+        "coverage exactly at the threshold is enough",
+        "dbt_project/models/marts/bucket_quality.sql",
+        '            < {{ var("coverage_threshold") }},',
+        '            <= {{ var("coverage_threshold") }},',
+        ("tests/test_dbt.py::test_unit_tests_run_in_development_not_in_production_builds",),
+    ),
+    Break(
+        "availability-unknown",
+        "buckets whose state never arrived are left out of the availability",
+        "dbt_project/models/marts/availability.sql",
+        "        count(*) filter (where state_buckets.is_known) as known_buckets,",
+        "        count(*) as known_buckets,",
+        ("tests/test_quality.py::test_availability_equals_an_independent_computation_from_the_state_tag",),
+    ),
+    Break(
+        "fault-first-turbine",
+        "the faults leave the first turbine's rows as they were",
+        "fonte_api/faults.py",
+        '"frozen", "T02", _at(2), _at(3), "wind_speed"',
+        '"frozen", "T01", _at(2), _at(3), "wind_speed"',
+        (
+            "tests/fast/test_injected_faults.py::"
+            "test_the_first_turbine_keeps_the_single_turbine_rows_over_the_whole_default_period",
+        ),
     ),
 ]
