@@ -101,6 +101,10 @@ class PipelineSettings(BaseSettings):
     windpipe_first_day: date = date(2024, 5, 20)
     # The turbine's reference power curve (CSV: wind_speed,power in m/s and kW) the report draws.
     reference_power_curve: Path = REPO_ROOT / "report" / "reference_power_curve.csv"
+    # Dagster's sensor of Fonte's changes: running from the start (make live) or not, and how
+    # often it ticks (docs/orchestration.md, "Following changes").
+    follow_changes: bool = False
+    follow_changes_seconds: int = Field(default=15, ge=1)
     # Dagster's quality checks warn for a turbine-day below these (docs/pipeline.md, "Data quality").
     quality_min_coverage: float = Field(default=0.99, ge=0, le=1)
     quality_min_availability: float = Field(default=0.95, ge=0, le=1)

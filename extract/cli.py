@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import sys
 import traceback
+from datetime import UTC, date, datetime
 
 import click
 
 from pipeline_settings import PipelineSettings
 
+from .changes import changed_days, read_staged
 from .client import FonteClient
 from .days import DAY_PATTERN, parse_day
 from .errors import ExtractError, UnknownNames
@@ -80,6 +82,29 @@ def day_param(ctx, param, value):
         raise click.BadParameter(str(exc)) from None
 
 
+def _since_param(value: str | None) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not an ISO 8601 timestamp", param_hint="--since") from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def follow_changes(client: FonteClient, alvo, since: datetime | None, report) -> None:
+    """Stage the changed turbine-days, one day at a time, and print the days to build."""
+    found = changed_days(client, read_staged(alvo), since)
+    if not found.days:
+        click.echo(f"no staged turbine-day changed in Fonte (cursor {found.cursor.isoformat()})")
+        return
+    for day, turbines in found.days.items():
+        extract_days(day, day, None, client, alvo, on_day=report, turbines=turbines)
+    click.echo(f"days to build ({found.cursor.isoformat()} is the cursor to ask from next):")
+    for day, turbines in found.days.items():
+        click.echo(f"  {day}  {','.join(turbines)}")
+
+
 def _from_settings(field: str, what: str, *, secret: bool = False) -> str:
     """Help for an option whose default is a PipelineSettings field (its variable, else its
     default): the settings object reads the environment, the option only overrides it."""
@@ -99,7 +124,7 @@ def _alvo_option(name: str, **kwargs):
 
 
 @click.command(cls=_Command, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
-@click.argument("day", callback=day_param)
+@click.argument("day", callback=day_param, required=False)
 @click.option(
     "--to", "last_day", callback=day_param, metavar="DAY", help="Last day of a range, included (default: DAY alone)."
 )
@@ -137,6 +162,18 @@ def _alvo_option(name: str, **kwargs):
     show_default=True,
     help="Read timeout in seconds for each API response (connect timeout: 5 s).",
 )
+@click.option(
+    "--changed",
+    is_flag=True,
+    help="Instead of DAY: stage again the staged turbine-days that changed in Fonte since they were staged"
+    " (late rows, corrections, new days at the front), and print the days to build.",
+)
+@click.option(
+    "--since",
+    default=None,
+    metavar="TIMESTAMP",
+    help="With --changed: Fonte's /changes cursor to look from (ISO 8601). [default: the oldest staged slice's]",
+)
 @click.option("--verbose", "-v", is_flag=True, help="Show the traceback of a failure.")
 # Its docstring is the command's --help, and each option is a parameter: long for that
 # reason only; the work is extract_days.
@@ -153,6 +190,8 @@ def main(
     alvo_db,
     retries,
     timeout,
+    changed,
+    since,
     verbose,
 ):
     """Stage Fonte data for DAY (UTC, YYYY-MM-DD), or DAY to --to, into Alvo's raw.fonte_data.
@@ -162,11 +201,21 @@ def main(
     columns in one transaction: a rerun leaves one copy, and a failure leaves the previous
     copy as it was.
 
+    With --changed instead of DAY: the turbine-days staged before whose rows changed in Fonte
+    since (GET /changes), staged again; it prints the days to build.
+
     When the API requires a token, set FONTE_API_TOKEN.
 
     \b
     Exit codes: 0 success; 1 API, Alvo or data failure; 2 bad usage.
     """
+    if changed == (day is not None):
+        raise click.UsageError("give DAY, or --changed (not both)")
+    if since is not None and not changed:
+        raise click.UsageError("--since goes with --changed")
+    since_time = _since_param(since)
+    if changed:
+        day = last_day = date.min  # unused: the days come from Fonte's changes
     last_day = last_day or day
     if last_day < day:
         raise click.BadParameter(f"--to {last_day} is before {day}", param_hint="--to")
@@ -197,6 +246,9 @@ def main(
         )
 
     try:
+        if changed:
+            follow_changes(client, alvo, since_time, report)
+            return
         with progress:
             extract_days(day, last_day, names, client, alvo, on_day=report, turbines=turbine_ids)
     except UnknownNames as exc:

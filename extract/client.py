@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 import requests
 from requests.adapters import HTTPAdapter
@@ -38,6 +38,20 @@ class Catalog:
         if not self.rows:
             return "Fonte holds no data at all"
         return f"Fonte covers {self.first.isoformat()} to {self.last.isoformat()} ({self.rows} rows)"
+
+
+@dataclass(frozen=True)
+class ChangedSlice:
+    turbine: str
+    day: date
+    rows: int  # rows that arrived after the cursor asked from
+    last_arrival: datetime
+
+
+@dataclass(frozen=True)
+class Changes:
+    cursor: datetime  # every row that arrived up to it is in this answer or an earlier one
+    slices: list[ChangedSlice]
 
 
 @dataclass(frozen=True)
@@ -89,7 +103,8 @@ class FonteClient:
         self.has_token = bool(token)
         self.timeout = (connect_timeout, read_timeout)
 
-    def _get(self, path: str, **kwargs) -> requests.Response:
+    def _get(self, path: str, *, missing_ok: bool = False, **kwargs) -> requests.Response | None:
+        """The response, or an ExtractError saying why not; None for a 404 when `missing_ok`."""
         url = f"{self.base_url}{path}"
         try:
             response = self.session.get(url, timeout=self.timeout, **kwargs)
@@ -107,6 +122,9 @@ class FonteClient:
             what = "refused the token in" if self.has_token else "requires a token: set"
             variable = PipelineSettings.variable("fonte_api_token")
             raise ExtractError(f"the Fonte API at {self.base_url} {what} {variable} (401)")
+        if response.status_code == 404 and missing_ok:
+            response.close()
+            return None
         if response.status_code >= 400:
             detail = _detail(response)
             response.close()
@@ -129,6 +147,27 @@ class FonteClient:
     def fleet(self) -> Fleet:
         body = self._get("/turbines").json()
         return Fleet(turbines=list(body.get("turbines", [])), default=body.get("default_turbine"))
+
+    def changes(self, since: datetime | None = None) -> Changes | None:
+        """The (turbine, day) slices that received rows after `since` (none without), and the
+        cursor to ask from next time (GET /changes); None from an API that has no /changes."""
+        params = {} if since is None else {"since": since.isoformat()}
+        response = self._get("/changes", params=params, missing_ok=True)
+        if response is None:
+            return None
+        body = response.json()
+        return Changes(
+            cursor=datetime.fromisoformat(body["cursor"]),
+            slices=[
+                ChangedSlice(
+                    s["turbine"],
+                    date.fromisoformat(s["day"]),
+                    int(s["rows"]),
+                    datetime.fromisoformat(s["last_arrival"]),
+                )
+                for s in body.get("slices", [])
+            ],
+        )
 
     def stream_csv(
         self, start: datetime, end: datetime, columns: list[str], turbines: list[str]

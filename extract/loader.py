@@ -19,7 +19,7 @@ from psycopg import sql
 from pipeline_constants import LOCK_NAMESPACES, day_key
 
 from .errors import ExtractError, first_line
-from .names import LATEST_COLUMNS, SCHEMA, TABLE, TURBINES_TABLE, VARIABLES_TABLE
+from .names import LATEST_COLUMNS, SCHEMA, SLICES_TABLE, TABLE, TURBINES_TABLE, VARIABLES_TABLE
 
 # The extractor's advisory-lock namespace (the first int of pg_advisory_xact_lock(int, int));
 # the second is a staged day's key, or DDL_LOCK_KEY for creating the staging table.
@@ -157,9 +157,11 @@ def load_day(
     columns: list[str],
     header: list[str],
     body: Iterator[bytes],
+    cursor: datetime | None = None,
 ) -> DayLoad:
     """Replace the day's slice of `turbines` x `columns` in staging with the API's body, in
-    one transaction under the day's advisory lock: checked first, then deleted and inserted."""
+    one transaction under the day's advisory lock: checked first, then deleted and inserted,
+    and recorded per turbine with Fonte's /changes `cursor` taken before the body was asked for."""
     expected = ["turbine", "timestamp", *columns]
     if header != expected:
         raise ExtractError(f"the API sent columns {','.join(header) or '(none)'}; expected {','.join(expected)}")
@@ -168,7 +170,21 @@ def load_day(
         _copy_incoming(conn, expected, body)
         rows = _check_incoming(conn, day_start, day_end, turbines)
         written = _replace_slice(conn, day_start, day_end, turbines, columns)
+        _record_slices(conn, day_start, cursor)
     return DayLoad(rows=rows, values=written)
+
+
+def _record_slices(conn: psycopg.Connection, day_start: datetime, cursor: datetime | None) -> None:
+    """Per turbine of the incoming body: the day staged, its samples, and the cursor (a row
+    that arrived in Fonte after it may be missing from what was staged)."""
+    conn.execute(
+        sql.SQL(
+            "insert into {} (turbine, day, cursor, rows) select turbine, %s, %s, count(*) from incoming"
+            " group by turbine on conflict (turbine, day) do update"
+            " set cursor = excluded.cursor, rows = excluded.rows, _loaded_at = now()"
+        ).format(sql.Identifier(SCHEMA, SLICES_TABLE)),
+        (day_start.date(), cursor),
+    )
 
 
 def _copy_incoming(conn: psycopg.Connection, expected: list[str], body: Iterator[bytes]) -> None:

@@ -74,13 +74,23 @@ def extract_days(
             stage_catalog(conn, catalog.variables, fleet.turbines, fleet.default)
         except psycopg.Error as exc:
             raise ExtractError(f"Alvo refused the staging tables: {first_line(exc)}") from exc
+        # Taken before any day is read: a row that arrives later shows in /changes after it.
+        changes = client.changes()
+        cursor = changes.cursor if changes else None
         with Prefetcher(client, windows, turbines, columns) as prefetcher:
             started = time.perf_counter()
             for stream in prefetcher:
                 day = stream.window.day
                 try:
                     loaded = load_day(
-                        conn, stream.window.start, stream.window.end, turbines, columns, stream.header, stream.body()
+                        conn,
+                        stream.window.start,
+                        stream.window.end,
+                        turbines,
+                        columns,
+                        stream.header,
+                        stream.body(),
+                        cursor,
                     )
                 except NoRows as exc:
                     raise ExtractError(_no_rows_message(exc, day, catalog)) from None

@@ -11,11 +11,23 @@ declares all three as the source `fonte`.
 
 from __future__ import annotations
 
-from sqlalchemy import Boolean, Column, DateTime, Double, Integer, MetaData, PrimaryKeyConstraint, Table, Text, func
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    Double,
+    Integer,
+    MetaData,
+    PrimaryKeyConstraint,
+    Table,
+    Text,
+    func,
+)
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.schema import CreateSchema, CreateTable
 
-from .names import LATEST_COLUMNS, SCHEMA, TABLE, TURBINES_TABLE, VARIABLES_TABLE
+from .names import LATEST_COLUMNS, SCHEMA, SLICES_TABLE, TABLE, TURBINES_TABLE, VARIABLES_TABLE
 
 metadata = MetaData(schema=SCHEMA)
 
@@ -68,6 +80,23 @@ fonte_turbines = Table(
     Column("cut_out_speed_ms", Double, comment="Its reference power curve: cut-out wind speed, m/s."),
     _loaded_at("When an extraction last read it from /turbines."),
     comment="The fleet as the Fonte API's /turbines served it at the last extraction.",
+)
+
+
+fonte_slices = Table(
+    SLICES_TABLE,
+    metadata,
+    Column("turbine", Text, nullable=False),
+    Column("day", Date, nullable=False, comment="The UTC day staged."),
+    Column(
+        "cursor",
+        DateTime(timezone=True),
+        comment="Fonte's /changes cursor taken before the day was read: a row that arrived after it may be missing.",
+    ),
+    Column("rows", Integer, nullable=False, comment="Samples (timestamps) staged for the turbine that day."),
+    _loaded_at("When the slice was staged."),
+    PrimaryKeyConstraint("turbine", "day", name="fonte_slices_pkey"),
+    comment="What was staged per (turbine, day), to tell which slices changed in Fonte since (extract --changed).",
 )
 
 

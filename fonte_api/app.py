@@ -16,7 +16,8 @@ from starlette.concurrency import run_in_threadpool
 
 from .db import LIBPQ_CONNECT_TIMEOUT_SECONDS, STREAM_SLOTS, open_pool
 from .errors import ErrorDetail, ErrorOut, StreamSlotsBusy
-from .routes import data, health, turbines, variables
+from .models import ARRIVED_AT
+from .routes import changes, data, health, turbines, variables
 from .security import require_token
 from .seeding import has_fleet_table, seed
 from .settings import Settings, load_settings
@@ -28,12 +29,19 @@ log = logging.getLogger("fonte_api")
 
 def _fonte_needs_seeding(reader_url: str) -> bool:
     """No samples yet, or a Fonte from before the turbine table or before the fleet (a `data`
-    without `turbine_id`: generated again as a fleet, docs/api.md)."""
+    without `turbine_id`: generated again as a fleet, docs/api.md), or from before change
+    tracking (no `arrived_at`: the column is added, the rows kept)."""
     with psycopg.connect(reader_url, connect_timeout=LIBPQ_CONNECT_TIMEOUT_SECONDS) as conn:
         data, turbine = conn.execute(
             "select to_regclass('public.data') is not null, to_regclass('public.turbine') is not null"
         ).fetchone()
         if not (data and turbine and has_fleet_table(conn)):
+            return True
+        if not conn.execute(
+            "select exists (select from information_schema.columns"
+            " where table_schema = 'public' and table_name = 'data' and column_name = %s)",
+            (ARRIVED_AT,),
+        ).fetchone()[0]:
             return True
         return not conn.execute("select exists (select 1 from data)").fetchone()[0]
 
@@ -122,4 +130,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(variables.router, dependencies=guarded)
     app.include_router(turbines.router, dependencies=guarded)
     app.include_router(data.router, dependencies=guarded)
+    app.include_router(changes.router, dependencies=guarded)
     return app

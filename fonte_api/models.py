@@ -3,14 +3,24 @@ and the turbines they come from."""
 
 from __future__ import annotations
 
-from sqlalchemy import Column, DateTime, Double, MetaData, Table, Text
+from sqlalchemy import Column, DateTime, Double, Index, MetaData, Table, Text, func
 from sqlmodel import Field, SQLModel
 
 from .catalog import VARIABLES, Variable
 from .fleet import turbine_id
 from .generator import CUT_IN, CUT_OUT, RATED_POWER, RATED_SPEED
 
-__all__ = ["DEFAULT_TURBINE", "VARIABLES", "Turbine", "TurbineBase", "Variable", "data_table", "fleet_turbines"]
+__all__ = [
+    "ARRIVAL_TRIGGER",
+    "ARRIVED_AT",
+    "DEFAULT_TURBINE",
+    "VARIABLES",
+    "Turbine",
+    "TurbineBase",
+    "Variable",
+    "data_table",
+    "fleet_turbines",
+]
 
 
 def data_table(tags: dict[str, Variable]) -> Table:
@@ -24,7 +34,28 @@ def data_table(tags: dict[str, Variable]) -> Table:
         Column("timestamp", DateTime(timezone=True), primary_key=True, comment="Sample time, UTC."),
         # Double, not SQLAlchemy's generic Float: the DDL says double precision as it is.
         *(Column(v.name, Double, comment=f"{v.description} ({v.unit})") for v in tags.values()),
+        Column(
+            ARRIVED_AT,
+            DateTime(timezone=True),
+            nullable=False,
+            server_default=func.clock_timestamp(),
+            comment="When Fonte received the row: set by the database on insert and on update (trigger data_arrival).",
+        ),
+        Index("data_arrived_at", ARRIVED_AT),
     )
+
+
+ARRIVED_AT = "arrived_at"
+# The database, not the writer, says when a row arrived: on insert and on every update.
+ARRIVAL_TRIGGER = f"""
+create or replace function data_arrival() returns trigger language plpgsql as $$
+begin
+    new.{ARRIVED_AT} := clock_timestamp();
+    return new;
+end $$;
+create or replace trigger data_arrival before insert or update on data
+    for each row execute function data_arrival();
+"""
 
 
 class TurbineBase(SQLModel):

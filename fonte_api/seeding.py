@@ -13,11 +13,11 @@ import psycopg
 from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict
 from sqlalchemy.dialects import postgresql
-from sqlalchemy.schema import CreateTable
+from sqlalchemy.schema import CreateIndex, CreateTable
 
 from .catalog import CATALOG, first_tags
 from .fleet import generate_fleet_blocks
-from .models import Turbine, data_table, fleet_turbines
+from .models import ARRIVAL_TRIGGER, ARRIVED_AT, Turbine, data_table, fleet_turbines
 from .settings import GeneratorSettings
 
 
@@ -30,6 +30,19 @@ class SeedResult:
 
 def create_table_sql(table) -> str:
     return str(CreateTable(table, if_not_exists=True).compile(dialect=postgresql.dialect()))
+
+
+def ensure_arrival(conn: psycopg.Connection, table) -> None:
+    """`data` records when each row arrived (a Fonte from before gets the column, its rows
+    the time of this change), indexed, and set by the database on insert and update."""
+    conn.execute(
+        sql.SQL("alter table data add column if not exists {} timestamptz not null default clock_timestamp()").format(
+            sql.Identifier(ARRIVED_AT)
+        )
+    )
+    for index in table.indexes:
+        conn.execute(str(CreateIndex(index, if_not_exists=True).compile(dialect=postgresql.dialect())))
+    conn.execute(ARRIVAL_TRIGGER)
 
 
 def record_turbine(conn: psycopg.Connection, turbine: Turbine) -> None:
@@ -105,7 +118,9 @@ def seed(owner_url: str, reader_url: str | None, settings: GeneratorSettings, *,
                 # Other tags than these settings': made again when replacing (or when empty);
                 # otherwise Fonte keeps what it holds, and the API serves those tags.
                 conn.execute("drop table data")
-        conn.execute(create_table_sql(data_table(wanted)))
+        table = data_table(wanted)
+        conn.execute(create_table_sql(table))
+        ensure_arrival(conn, table)
         conn.execute(create_table_sql(Turbine.__table__))
         # Serialise concurrent seeders (an API restarting while `seed` runs).
         conn.execute("lock table data, turbine in exclusive mode")

@@ -24,3 +24,23 @@
 {% macro day_key(day_expression) -%}
     ({{ day_expression }} - date '{{ var("day_key_epoch") }}')
 {%- endmacro %}
+
+{#- The plant's clock: its latest staged sample, of any turbine and any day (the run's or
+    not: a day followed by staged samples is over), and the sampling interval that closes a
+    bucket after it (the bucket's width itself when the staged catalog has no interval: then
+    the bucket holding the last sample counts as closed, as before intervals were staged).
+    One row; the max is one backward step of the staging table's primary key. -#}
+{% macro plant_clock(staging_relation, tags_relation) -%}
+    select
+        (select max("timestamp") from {{ staging_relation }}) as last_sample,
+        coalesce(
+            (select max(interval_seconds) from {{ tags_relation }}), {{ var("bucket_minutes") }} * 60
+        ) * interval '1 second' as sampling_interval
+{%- endmacro %}
+
+{#- Whether the bucket starting at `bucket_start` has closed by the plant's clock `clock`
+    (a relation with plant_clock's columns): its end is at most one sampling interval after
+    the latest sample. -#}
+{% macro bucket_is_closed(bucket_start, clock) -%}
+    {{ bucket_start }} + interval '{{ var("bucket_minutes") }} minutes' <= {{ clock }}.last_sample + {{ clock }}.sampling_interval
+{%- endmacro %}

@@ -35,6 +35,14 @@ signals as (
 
 ),
 
+-- A bucket still open is never written (docs/pipeline.md, "Late, corrected and live data"):
+-- one is closed once the plant's clock, its latest staged sample of any day, is a sampling
+-- interval short of the bucket's end or past it. A finished day's last sample (23:59) closes
+-- its last bucket; a day that is still arriving keeps its current bucket out until it closes.
+plant_clock as (
+    {{ plant_clock(ref('stg_fonte__data'), "tags") }}
+),
+
 bucketed as (
 
     select
@@ -47,6 +55,8 @@ bucketed as (
 
     from samples
     inner join tags on samples.tag = tags.tag
+    cross join plant_clock
+    where {{ bucket_is_closed(ten_minute_bucket('samples."timestamp"'), 'plant_clock') }}
 
 ),
 

@@ -1,0 +1,268 @@
+"""Late, corrected and live data: Fonte records when rows arrive, GET /changes says which
+slices changed, `python -m extract --changed` and the Dagster sensor stage (and rebuild)
+only those, and a bucket still open is never written.
+
+On a Fonte of its own (a scratch database of the Alvo server, three days of the default
+fleet) with an API of its own, so that the rows this module adds, holds back and corrects
+never reach the other modules' Fonte.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+import time
+from datetime import UTC, date, datetime, timedelta
+
+import psycopg
+import pytest
+import requests
+from dagster import DagsterInstance, RunRequest, SkipReason, build_sensor_context, materialize
+
+from fonte_api.routes.changes import SETTLE_SECONDS
+from fonte_api.seeding import seed
+from fonte_api.settings import GeneratorSettings
+from orchestration.assets.extraction import fonte_data
+from orchestration.assets.transformation import windpipe_dbt_models
+from orchestration.resources import AlvoResource, FleetSelection, FonteApiResource, dbt_from_env
+from orchestration.sensors import fonte_changes
+
+from .api_process import ApiProcess
+from .conftest import create_alvo_database, drop_alvo_database
+from .expected import alvo_statistics, assert_matches, expected_statistics
+
+SCRATCH = "fonte_changes"
+FIRST, LAST = date(2024, 5, 20), date(2024, 5, 22)
+ODD_TIME = "2024-05-20 00:00:30+00"  # between two samples of a staged day: a row that comes and goes
+LATE = ("T02", datetime(2024, 5, 21, 10, tzinfo=UTC), datetime(2024, 5, 21, 11, tzinfo=UTC))  # held back, then sent
+
+
+@pytest.fixture(scope="module")
+def fonte(session_stack, tmp_path_factory):
+    """(owner URL, API) of a scratch Fonte: the default fleet's first three days, with T02's
+    10:00-11:00 of the second day held back (it arrives late, in the tests)."""
+    url = create_alvo_database(session_stack, "template1", SCRATCH).alvo_settings.conninfo()
+    seed(url, None, GeneratorSettings(days=(LAST - FIRST).days + 1), replace=True)
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("create table held_back as select * from data where turbine_id = %s and timestamp >= %s"
+                     " and timestamp < %s", LATE)  # fmt: skip
+        conn.execute("delete from data where turbine_id = %s and timestamp >= %s and timestamp < %s", LATE)
+    log = tmp_path_factory.mktemp("changes") / "api.log"
+    try:
+        with ApiProcess(session_stack.process_env(FONTE_DB_URL=url, FONTE_OWNER_DB_URL=url), log) as api:
+            yield url, api
+    finally:
+        drop_alvo_database(session_stack, SCRATCH)
+
+
+@pytest.fixture(scope="module")
+def staged(pipeline_stack, fonte):
+    """The three days staged and built from the scratch Fonte (T02's late hour missing)."""
+    _, api = fonte
+    extracted = pipeline_stack.extract(str(FIRST), "--to", str(LAST), FONTE_API_URL=api.url)
+    assert extracted.returncode == 0, extracted.stderr
+    built = pipeline_stack.build(f"{{start_day: {FIRST}, end_day: {LAST}}}")
+    assert built.returncode == 0, built.stdout[-3000:]
+    return pipeline_stack
+
+
+def changes(api, **params) -> requests.Response:
+    return requests.get(f"{api.url}/changes", params=params, timeout=30)
+
+
+def loaded_at(stack) -> dict[tuple[str, date], datetime]:
+    with stack.alvo() as conn:
+        return {(t, d): at for t, d, at in conn.execute("select turbine, day, _loaded_at from raw.fonte_slices")}
+
+
+def api_samples(api, day: date) -> list[tuple]:
+    """(turbine, timestamp, tag, value) of the day as the API serves it: the independent side."""
+    samples = []
+    for turbine in ("T01", "T02", "T03", "T04"):
+        body = requests.get(
+            f"{api.url}/data",
+            params={"start_timestamp": f"{day}T00:00:00Z", "end_timestamp": f"{day + timedelta(days=1)}T00:00:00Z",
+                    "turbine": turbine, "format": "csv"},
+            timeout=60,
+        ).text  # fmt: skip
+        for row in csv.DictReader(io.StringIO(body)):
+            ts = datetime.fromisoformat(row.pop("timestamp")).astimezone(UTC)
+            row.pop("turbine")
+            samples += [(turbine, ts, tag, float(v)) for tag, v in row.items() if v and math.isfinite(float(v))]
+    return samples
+
+
+def assert_alvo_equals_the_api(stack, api, day: date) -> None:
+    assert_matches(alvo_statistics(stack, str(day)), expected_statistics(api_samples(api, day)))
+
+
+def send_late_rows(url) -> None:
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("insert into data select * from held_back")
+
+
+def test_the_database_sets_arrival_on_insert_and_update_whatever_the_writer_says(fonte):
+    url, _ = fonte
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(
+            "insert into data (turbine_id, timestamp, wind_speed, arrived_at)"
+            f" values ('T01', '{ODD_TIME}', 1, '2000-01-01')"
+        )
+        inserted = conn.execute(f"select arrived_at from data where timestamp = '{ODD_TIME}'").fetchone()[0]
+        conn.execute(f"update data set wind_speed = 2 where timestamp = '{ODD_TIME}'")
+        updated = conn.execute(f"select arrived_at from data where timestamp = '{ODD_TIME}'").fetchone()[0]
+        conn.execute(f"delete from data where timestamp = '{ODD_TIME}'")
+        indexed = conn.execute("select indexdef from pg_indexes where indexname = 'data_arrived_at'").fetchone()
+    assert inserted.year > 2000
+    assert updated > inserted
+    assert indexed is not None
+    assert "(arrived_at)" in indexed[0]
+
+
+def test_changes_lists_the_slices_that_received_rows_and_refuses_bad_cursors(fonte):
+    url, api = fonte
+    time.sleep(SETTLE_SECONDS + 0.5)  # every row written so far is behind the cursor
+    start = changes(api)
+    assert start.status_code == 200, start.text
+    assert start.json()["slices"] == []
+    cursor = start.json()["cursor"]
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("update data set power = power where turbine_id = 'T03' and timestamp >= '2024-05-22 05:00'"
+                     " and timestamp < '2024-05-22 05:30'")  # fmt: skip
+    later = None
+    for _ in range(20):  # the cursor trails the clock by a couple of seconds
+        later = changes(api, since=cursor).json()
+        if later["slices"]:
+            break
+        time.sleep(0.5)
+    assert [(s["turbine"], s["day"], s["rows"]) for s in later["slices"]] == [("T03", "2024-05-22", 30)]
+    assert changes(api, since=later["cursor"]).json()["slices"] == []
+    malformed = changes(api, since="yesterday")
+    assert malformed.status_code == 422
+    assert "is not an ISO 8601 timestamp" in malformed.json()["detail"]
+    future = changes(api, since="2999-01-01T00:00:00Z")
+    assert future.status_code == 422
+    assert "is after Fonte's clock" in future.json()["detail"]
+    assert changes(api, since=cursor, turbine="T01").status_code == 422  # an undeclared parameter
+    spec = requests.get(f"{api.url}/openapi.json", timeout=30).json()["paths"]["/changes"]["get"]
+    assert {p["name"] for p in spec["parameters"]} == {"since"}
+
+
+def test_changes_needs_the_token_when_the_api_has_one(api_with_token):
+    assert requests.get(f"{api_with_token.url}/changes", timeout=30).status_code == 401
+
+
+def test_late_rows_and_a_correction_restage_only_their_slices(staged, fonte):
+    """T02's held-back hour arrives after its day was built, then T03's 05:00 hour of the last
+    day is sent again with other values: `--changed` stages those two turbine-days alone,
+    and the rebuilt days equal the API's rows, nothing duplicated."""
+    url, api = fonte
+    staged.extract("--changed", FONTE_API_URL=api.url)  # whatever the module's other tests changed
+    before = loaded_at(staged)
+    quiet = staged.extract("--changed", FONTE_API_URL=api.url)
+    assert quiet.returncode == 0, quiet.stderr
+    assert "no staged turbine-day changed" in quiet.stdout
+    send_late_rows(url)
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("update data set power = power + 50 where turbine_id = 'T03' and timestamp >= '2024-05-22 05:00'"
+                     " and timestamp < '2024-05-22 06:00'")  # fmt: skip
+    time.sleep(SETTLE_SECONDS + 0.5)  # past the API's settling time, so that both changes are behind its cursor
+    result = staged.extract("--changed", FONTE_API_URL=api.url)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[-2:] == ["  2024-05-21  T02", "  2024-05-22  T03"]
+    after = loaded_at(staged)
+    assert {key for key in after if after[key] != before[key]} == {("T02", date(2024, 5, 21)), ("T03", LAST)}
+    with staged.alvo() as conn:
+        rows = dict(conn.execute("select day, sum(rows) from raw.fonte_slices group by day").fetchall())
+        staged_rows = conn.execute("select count(*) from raw.fonte_data").fetchone()[0]
+    assert rows == dict.fromkeys((FIRST, date(2024, 5, 21), LAST), 4 * 1440)  # the late hour is in
+    assert staged_rows == 3 * 4 * 1440 * 10  # nothing twice
+    for day, turbine in ((date(2024, 5, 21), "T02"), (LAST, "T03")):
+        built = staged.build(f"day: {day}", WINDPIPE_TURBINES=turbine)
+        assert built.returncode == 0, built.stdout[-3000:]
+    for day in (FIRST, date(2024, 5, 21), LAST):
+        assert_alvo_equals_the_api(staged, api, day)
+
+
+def test_the_sensor_follows_a_change_once_and_survives_the_api_being_down(staged, fonte, monkeypatch):
+    """A tick with no change asks for nothing; a correction is one run of its day and turbine,
+    which rebuilds that day as the API serves it; the next tick from the new cursor asks for
+    nothing again (the change is processed once); a tick without the API fails and the next
+    one, from the same cursor, finds the change."""
+    url, api = fonte
+    alvo = staged.alvo_settings
+    alvo_resource = AlvoResource(
+        alvo_host=alvo.host, alvo_port=alvo.port, alvo_user=alvo.user, alvo_password=alvo.password, alvo_db=alvo.dbname
+    )
+    instance = DagsterInstance.ephemeral()
+
+    def tick(cursor, api_url=api.url):
+        context = build_sensor_context(
+            instance=instance,
+            cursor=cursor,
+            resources={"fonte_api": FonteApiResource(fonte_api_url=api_url), "alvo": alvo_resource},
+        )
+        return fonte_changes(context), context
+
+    first, _ = tick(requests.get(f"{api.url}/changes", timeout=30).json()["cursor"])
+    assert first.skip_reason is not None
+    assert not first.run_requests
+    cursor = first.cursor
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("update data set wind_speed = wind_speed + 1 where turbine_id = 'T04'"
+                     " and timestamp >= '2024-05-20 12:00' and timestamp < '2024-05-20 12:20'")  # fmt: skip
+    time.sleep(SETTLE_SECONDS + 0.5)
+    with pytest.raises(Exception, match="cannot reach the Fonte API"):
+        tick(cursor, api_url="http://127.0.0.1:9")  # nothing listens there
+    found, _ = tick(cursor)
+    [request] = found.run_requests
+    assert isinstance(request, RunRequest)
+    assert request.partition_key == "2024-05-20"
+    assert request.run_config == {"resources": {"fleet": {"config": {"turbines": ["T04"]}}}}
+    again, _ = tick(found.cursor)
+    assert not again.run_requests  # processed once
+    assert isinstance(again.skip_reason, SkipReason)
+
+    before = loaded_at(staged)
+    for name, value in staged.process_env().items():
+        monkeypatch.setenv(name, value)
+    result = materialize(
+        [fonte_data, windpipe_dbt_models],
+        resources={
+            "fleet": FleetSelection(turbines=["T04"]),
+            "fonte_api": FonteApiResource(fonte_api_url=api.url),
+            "alvo": alvo_resource,
+            "dbt": dbt_from_env(),
+        },
+        partition_key=request.partition_key,
+        instance=instance,
+        raise_on_error=False,
+    )
+    assert result.success
+    after = loaded_at(staged)
+    assert {key for key in after if after[key] != before[key]} == {("T04", FIRST)}
+    assert_alvo_equals_the_api(staged, api, FIRST)
+
+
+def test_a_bucket_still_open_is_never_written(staged, fonte):
+    """The plant's clock at 12:04 (nothing staged after it, as while a day is arriving): the
+    12:00 bucket is open, neither `data` nor `bucket_quality` has it; once the rest is
+    staged again, both do."""
+    _, api = fonte
+    with staged.alvo() as conn:
+        conn.execute("delete from raw.fonte_data where timestamp >= '2024-05-20 12:05'")
+    built = staged.build(f"day: {FIRST}")
+    assert built.returncode == 0, built.stdout[-3000:]
+    with staged.alvo() as conn:
+        last_data = conn.execute(
+            "select max(timestamp) from data where timestamp >= '2024-05-20' and timestamp < '2024-05-21'"
+        ).fetchone()[0]
+        last_quality = conn.execute(
+            "select max(timestamp) from bucket_quality where timestamp >= '2024-05-20' and timestamp < '2024-05-21'"
+        ).fetchone()[0]
+    assert last_data == last_quality == datetime(2024, 5, 20, 11, 50, tzinfo=UTC)
+    assert staged.extract(str(FIRST), "--to", str(LAST), FONTE_API_URL=api.url).returncode == 0
+    assert staged.build(f"{{start_day: {FIRST}, end_day: {LAST}}}").returncode == 0
+    for day in (FIRST, LAST):
+        assert_alvo_equals_the_api(staged, api, day)
