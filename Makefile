@@ -11,7 +11,7 @@ DOCS_PORT ?= 8080
 -include .env
 export
 
-.PHONY: demo test test-fast lint format browser up down status docs dagster bench mutants compose-rehearsal install clean
+.PHONY: demo test test-fast lint format browser up down status docs dagster live bench mutants compose-rehearsal install clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -75,6 +75,11 @@ docs: up
 # The Dagster UI and daemon on 127.0.0.1:$(DAGSTER_PORT) (default 3000), over the local stack.
 dagster: up
 	$(BIN)/python -m devstack.dagster
+
+# The stack with Fonte receiving data as time passes (LIVE_SPEED, default 10x) and Dagster
+# following it with its sensor on; `make down` stops all of it.
+live: up
+	$(BIN)/python -m devstack.live
 
 bench: $(STAMP)
 	$(BIN)/python -m bench

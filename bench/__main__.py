@@ -34,6 +34,7 @@ from .fleet import fleet_rows
 from .generator import generator_rows
 from .history import history_rows
 from .limit import measure_limit
+from .live import live_rows
 from .measure import dbt_vars, run
 from .orchestration import Orchestration, days_by_environment_row, lock_row, orchestration_rows, unit_test_row
 from .quality import quality_rows
@@ -268,6 +269,10 @@ EXTRA_HEADERS = {
         "| Alvo holds | rows in data | rows staged | dbt build s |",
         "| --- | ---: | ---: | ---: |",
     ],
+    "Live data, a bucket's close in Fonte to its rows in Alvo (seconds; the sensor's work without Dagster's launch):": [
+        "| feeder speed | p50 s | p95 s | max s | target |",
+        "| --- | ---: | ---: | ---: | --- |",
+    ],
     "The quality marts in a fleet day's build, the fault day (seconds, median (min–max) of 3 runs):": [
         "| fleet | build without them s | build with them s | with / without | `data` model s "
         "| quality models s | target |",
@@ -287,7 +292,8 @@ def measure_extras(bench: Bench, home: Path, only: tuple[str, ...]) -> dict[str,
         titles[4]: not only or any(o in "generator" for o in only),
         titles[5]: not only or any(o in "fleet" for o in only),
         titles[6]: not only or any(o in "history" for o in only),
-        titles[7]: not only or any(o in "quality" for o in only),
+        titles[7]: not only or any(o in "live" for o in only),
+        titles[8]: not only or any(o in "quality" for o in only),
     }
     extras: dict[str, list[str]] = {title: [] for title in titles}
     if not any(wanted.values()):
@@ -320,8 +326,12 @@ def measure_extras(bench: Bench, home: Path, only: tuple[str, ...]) -> dict[str,
         click.echo("[history] a day's build with one day in Alvo, then with a year of history ...")
         extras[titles[6]] = history_rows(bench)
     if wanted[titles[7]]:
+        click.echo("[live] the feeder for a few minutes, and each closed bucket's way to Alvo ...")
+        extras[titles[7]] = live_rows(bench)
+        bench.reseed(GeneratorSettings())
+    if wanted[titles[8]]:
         click.echo("[quality] a fleet day's build with and without the quality marts ...")
-        extras[titles[7]] = quality_rows(bench)
+        extras[titles[8]] = quality_rows(bench)
         click.echo("restoring the default Fonte data ...")
         bench.reseed(GeneratorSettings())
     return extras
@@ -333,7 +343,7 @@ def measure_extras(bench: Bench, home: Path, only: tuple[str, ...]) -> dict[str,
     multiple=True,
     help=(
         "Run only workloads whose name contains this text "
-        "(also: dagster, unit tests, locks, days by environment, generator, fleet, history, quality)."
+        "(also: dagster, unit tests, locks, days by environment, generator, fleet, history, live, quality)."
     ),
 )
 @click.option("--no-save", is_flag=True, help="Print the table without appending it to bench/results.md.")

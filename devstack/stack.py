@@ -56,10 +56,9 @@ def stop_dagster(config: StackConfig) -> str | None:
 
 
 def down(config: StackConfig) -> list[str]:
-    lines = []
-    stopped = stop_dagster(config)
-    if stopped:
-        lines.append(stopped)
+    from .live import stop_feeder  # the live feeder of `make live`, if it runs
+
+    lines = [line for line in (stop_dagster(config), stop_feeder(config)) if line]
     pid = api_pid(config)
     if pid:
         processes.stop_pid(pid)

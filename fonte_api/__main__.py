@@ -1,4 +1,4 @@
-"""python -m fonte_api serve | seed"""
+"""python -m fonte_api serve | seed | live"""
 
 from __future__ import annotations
 
@@ -120,6 +120,57 @@ def seed_command(start, days, freq_seconds, seed_value, turbines, tags, faults, 
             f" every {freq_seconds} s) "
             f"in {result.seconds:.2f} s"
         )
+
+
+@cli.command("live")
+@click.option(
+    "--speed",
+    default=10.0,
+    show_default=True,
+    type=click.FloatRange(min=0, min_open=True),
+    help="Simulated seconds per real second (10: a 10-minute bucket closes every minute).",
+)
+@click.option(
+    "--tick", default=1.0, show_default=True, type=click.FloatRange(min=0.05), help="Real seconds between inserts."
+)
+@click.option(
+    "--incidents/--no-incidents",
+    default=True,
+    show_default=True,
+    help="Each simulated day: T02's 06:00-07:00 arrives at 09:00, T03's 03:00-04:00 is corrected at 12:00.",
+)
+@click.option("--minutes", type=click.FloatRange(min=0, min_open=True), help="Stop after this many simulated minutes.")
+def live_command(speed, tick, incidents, minutes) -> None:
+    """Append the fleet's samples to Fonte as time passes, from its latest sample on (uses
+    FONTE_OWNER_DB_URL); Ctrl-C or SIGTERM stops it between two inserts."""
+    from datetime import timedelta
+
+    from .live import Feeder
+
+    settings = _settings()
+    try:
+        feeder = Feeder(settings.owner_db_url, settings.generator, speed=speed, incidents=incidents)
+    except psycopg.Error as exc:
+        click.echo(f"error: cannot reach Fonte: {str(exc).strip().splitlines()[0]}", err=True)
+        sys.exit(1)
+    click.echo(f"live from {feeder.start.isoformat()} at {speed:g}x real time", err=True)
+    until = feeder.start + timedelta(minutes=minutes) if minutes else None
+
+    def report(feed) -> None:
+        if feed.rows or feed.late_rows or feed.corrected_rows:
+            click.echo(
+                f"{feed.clock:%Y-%m-%d %H:%M:%S}  {feed.rows} rows"
+                + (f", {feed.late_rows} late" if feed.late_rows else "")
+                + (f", {feed.corrected_rows} corrected" if feed.corrected_rows else "")
+            )
+
+    try:
+        feeder.run(tick, until, report)
+    except KeyboardInterrupt:
+        click.echo("stopped", err=True)
+    except psycopg.Error as exc:
+        click.echo(f"error: Fonte refused a write: {str(exc).strip().splitlines()[0]}", err=True)
+        sys.exit(1)
 
 
 if __name__ == "__main__":

@@ -306,7 +306,10 @@ def test_a_single_turbine_staging_table_is_keyed_by_turbine_on_the_next_run(sess
         (["23/05/2024"], 2, "is not a day like 2024-05-23"),
         (["2024-05-23", "--to", "2024-05-22"], 2, "--to 2024-05-22 is before 2024-05-23"),
         (["2024-05-23", "--columns"], 2, "'--columns' requires an argument"),
-        ([], 2, "Missing argument 'DAY'"),
+        ([], 2, "give DAY, or --changed (not both)"),
+        (["2024-05-23", "--changed"], 2, "give DAY, or --changed (not both)"),
+        (["2024-05-23", "--since", "2024-05-23"], 2, "--since goes with --changed"),
+        (["--changed", "--since", "yesterday"], 2, "'yesterday' is not an ISO 8601 timestamp"),
         (
             ["2024-05-23", "--columns", "wind_speed", "gust"],
             2,

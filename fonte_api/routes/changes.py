@@ -62,7 +62,7 @@ def changes(
 ) -> ChangesOut:
     try:
         start = parse_utc(since) if since is not None else None
-    except ValueError:
+    except (ValueError, OverflowError):  # not ISO 8601, or out of range once in UTC
         raise HTTPException(422, f"since={since!r} is not an ISO 8601 timestamp (an earlier answer's cursor)") from None
     with pool.connection() as conn:
         (now,) = conn.execute("select clock_timestamp()").fetchone()

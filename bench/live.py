@@ -1,0 +1,110 @@
+"""Bucket close → Alvo: the latency of live data, on the bench's own stack.
+
+The feeder (`python -m fonte_api live`, at LIVE_SPEED 10: a bucket closes every minute) runs
+for MINUTES real minutes after Fonte's history, whose last day is staged and built first.
+A follower does what the Dagster sensor and the run it requests do, without Dagster's run
+launch: every FOLLOW_SECONDS it asks /changes what changed since its cursor, stages those
+turbine-days (extract_days) and builds those days (`dbt build`, the day in WINDPIPE_DAYS).
+A watcher polls Alvo's `data` every POLL_SECONDS for the live days' buckets.
+
+A bucket closes when the sample that closes it (one sampling interval before its end)
+arrives in Fonte: its `arrived_at`, the database's clock. It has reached Alvo when the
+watcher first sees its rows in `data` (the same machine's clock). Latency: the difference.
+"""
+
+from __future__ import annotations
+
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from datetime import datetime, timedelta
+
+import psycopg
+
+from devstack.config import REPO_ROOT, VENV_BIN
+from extract.changes import changed_days, read_staged
+from extract.client import FonteClient
+from extract.pipeline import extract_days
+
+from .measure import run
+
+SPEED, MINUTES, FOLLOW_SECONDS, POLL_SECONDS = "10", 12, 5.0, 0.5
+BUCKET, STEP = timedelta(minutes=10), timedelta(minutes=1)
+
+
+def _watch(alvo_url: str, since: datetime, seen: dict[datetime, float], stop: threading.Event) -> None:
+    with psycopg.connect(alvo_url, autocommit=True) as conn:
+        while not stop.is_set():
+            for (bucket,) in conn.execute("select distinct timestamp from data where timestamp >= %s", (since,)):
+                seen.setdefault(bucket, time.time())
+            stop.wait(POLL_SECONDS)
+
+
+def _follow(bench, client: FonteClient, stop: threading.Event, errors: list[str]) -> None:
+    alvo = bench.config.alvo_settings
+    cursor = client.changes().cursor
+    while not stop.is_set():
+        try:
+            found = changed_days(client, read_staged(alvo), cursor)
+            for day, turbines in found.days.items():
+                extract_days(day, day, None, client, alvo, turbines=turbines)
+                env = {**bench.env, "WINDPIPE_DAYS": f"day: {day}", "WINDPIPE_TURBINES": ",".join(turbines)}
+                run([str(VENV_BIN / "dbt"), "build"], env=env, cwd=REPO_ROOT / "dbt_project")
+            cursor = found.cursor
+        except Exception as exc:
+            errors.append(str(exc).splitlines()[0])
+        stop.wait(FOLLOW_SECONDS)
+
+
+def live_rows(bench) -> list[str]:
+    client = FonteClient(bench.config.api_url)
+    last = client.catalog().last
+    day = last.date().isoformat()
+    run([sys.executable, "-m", "extract", day], env=bench.env, cwd=REPO_ROOT)
+    run([str(VENV_BIN / "dbt"), "build", "--vars", f"day: {day}"], env=bench.env, cwd=REPO_ROOT / "dbt_project")
+    live_start = last + STEP
+    feeder = subprocess.Popen(
+        [sys.executable, "-m", "fonte_api", "live", "--speed", SPEED, "--no-incidents"],
+        cwd=REPO_ROOT,
+        env=bench.env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    seen: dict[datetime, float] = {}
+    errors: list[str] = []
+    stop = threading.Event()
+    threads = [
+        threading.Thread(target=_watch, args=(bench.alvo_url, live_start, seen, stop)),
+        threading.Thread(target=_follow, args=(bench, client, stop, errors)),
+    ]
+    for thread in threads:
+        thread.start()
+    try:
+        time.sleep(MINUTES * 60)
+    finally:
+        stop.set()
+        for thread in threads:
+            thread.join()
+        feeder.terminate()
+        feeder.wait(30)
+    with psycopg.connect(bench.config.fonte_owner_url) as conn:
+        closed = dict(
+            conn.execute(
+                "select timestamp, max(arrived_at) from data where timestamp >= %s group by 1", (live_start,)
+            ).fetchall()
+        )
+    latencies = []
+    for bucket, first_seen in sorted(seen.items()):
+        closing = closed.get(bucket + BUCKET - STEP)
+        if closing is not None:
+            latencies.append(first_seen - closing.timestamp())
+    if not latencies:
+        return [f"| {SPEED}× | no bucket reached Alvo ({'; '.join(errors[:3]) or 'no error'}) | | | |"]
+    p95 = statistics.quantiles(latencies, n=20)[-1] if len(latencies) > 1 else latencies[0]
+    return [
+        f"| {SPEED}× ({MINUTES} min, {len(latencies)} buckets) | {statistics.median(latencies):.1f} | {p95:.1f} "
+        f"| {max(latencies):.1f} | at most 60 s (p95) |"
+        + (f" {len(errors)} follower errors: {errors[0]}" if errors else "")
+    ]
