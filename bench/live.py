@@ -102,7 +102,7 @@ def live_rows(bench) -> list[str]:
             latencies.append(first_seen - closing.timestamp())
     if not latencies:
         return [f"| {SPEED}× | no bucket reached Alvo ({'; '.join(errors[:3]) or 'no error'}) | | | |"]
-    p95 = statistics.quantiles(latencies, n=20)[-1] if len(latencies) > 1 else latencies[0]
+    p95 = statistics.quantiles(latencies, n=20, method="inclusive")[-1] if len(latencies) > 1 else latencies[0]
     return [
         f"| {SPEED}× ({MINUTES} min, {len(latencies)} buckets) | {statistics.median(latencies):.1f} | {p95:.1f} "
         f"| {max(latencies):.1f} | at most 60 s (p95) |"

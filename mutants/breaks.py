@@ -250,4 +250,28 @@ BREAKS = [
             "test_the_first_turbine_keeps_the_single_turbine_rows_over_the_whole_default_period",
         ),
     ),
+    Break(
+        "arrival-on-update",
+        "Fonte's arrival time moves with every update (a correction is a change)",
+        "fonte_api/models.py",
+        "before insert or update on data",
+        "before insert on data",
+        ("tests/test_changes.py::test_the_database_sets_arrival_on_insert_and_update_whatever_the_writer_says",),
+    ),
+    Break(
+        "changed-slices-only",
+        "only the slices that changed since they were staged are staged again",
+        "extract/changes.py",
+        "            return cursor is None or piece.last_arrival > cursor\n",
+        "            return True\n",
+        ("tests/test_changes.py::test_late_rows_and_a_correction_restage_only_their_slices",),
+    ),
+    Break(
+        "open-bucket",
+        "a bucket still open is never written",
+        "dbt_project/models/marts/data.sql",
+        "    where {{ bucket_is_closed(ten_minute_bucket('samples.\"timestamp\"'), 'plant_clock') }}\n",
+        "",
+        ("tests/test_changes.py::test_a_bucket_still_open_is_never_written",),
+    ),
 ]

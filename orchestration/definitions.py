@@ -11,13 +11,13 @@ from .assets.quality_checks import QUALITY_CHECKS
 from .assets.report import report
 from .assets.transformation import windpipe_dbt_models
 from .resources import FleetSelection, alvo_from_env, dbt_from_env, fonte_api_from_env
-from .schedules import daily_pipeline, nightly_previous_day
+from .schedules import daily_pipeline, follow_changes, nightly_previous_day
 from .sensors import fonte_changes
 
 defs = Definitions(
     assets=[fonte_data, windpipe_dbt_models, report],
     asset_checks=QUALITY_CHECKS,
-    jobs=[daily_pipeline],
+    jobs=[daily_pipeline, follow_changes],
     schedules=[nightly_previous_day],
     sensors=[fonte_changes],
     resources={

@@ -21,6 +21,15 @@ daily_pipeline = define_asset_job(
     description="Extraction, dbt build (with its checks) and report for one day or a range of days.",
 )
 
+# What the sensor of Fonte's changes runs (orchestration/sensors.py): staging and the dbt
+# models of the changed turbine-days, not the report, which would add its seconds to every
+# bucket's way to Alvo (draw it with a daily_pipeline run or `python -m report DAY`).
+follow_changes = define_asset_job(
+    "follow_changes",
+    selection=AssetSelection.all() - AssetSelection.assets("report"),
+    description="Extraction and dbt build (with its checks) of the turbine-days that changed in Fonte.",
+)
+
 
 @schedule(
     job=daily_pipeline,

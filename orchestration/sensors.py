@@ -3,12 +3,13 @@ become runs of the daily partitions (and turbines) they touch, never of 10-minut
 
 Each tick asks the API which (turbine, day) slices received rows since the sensor's cursor
 (GET /changes) and keeps those that changed since Alvo staged them (raw.fonte_slices; new
-days after the last staged one too: live data). One run per changed day, for its changed
-turbines only, at most MAX_RUNS_PER_TICK a tick; the run key names the day, the turbines and
-the latest arrival, so a change is run once, whatever the ticks and daemon restarts. The
-cursor (kept by Dagster across restarts) moves only when every change it covers was asked
-for; a tick that cannot reach the API or Alvo fails and the next one starts from the same
-cursor, so nothing is lost (docs/orchestration.md, "Following changes").
+days after the last staged one too: live data). One run of the job `follow_changes`
+(extraction and dbt, no report) per changed day, for its changed turbines only, at most
+MAX_RUNS_PER_TICK a tick; the run key names the day, the turbines and the latest arrival,
+so a change is run once, whatever the ticks and daemon restarts. The cursor (kept by
+Dagster across restarts) moves only when every change it covers was asked for; a tick
+that cannot reach the API or Alvo fails and the next one starts from the same cursor, so
+nothing is lost (docs/orchestration.md, "Following changes").
 """
 
 # No `from __future__ import annotations`: Dagster reads the annotations of decorated
@@ -22,14 +23,14 @@ from extract.changes import changed_days, read_staged
 from pipeline_settings import PipelineSettings
 
 from .resources import AlvoResource, FonteApiResource
-from .schedules import daily_pipeline
+from .schedules import follow_changes
 
 MAX_RUNS_PER_TICK = 4
 SETTINGS = PipelineSettings.load()
 
 
 @sensor(
-    job=daily_pipeline,
+    job=follow_changes,
     minimum_interval_seconds=SETTINGS.follow_changes_seconds,
     default_status=DefaultSensorStatus.RUNNING if SETTINGS.follow_changes else DefaultSensorStatus.STOPPED,
     description="Runs the day partitions (and turbines) whose rows changed in Fonte since they were staged.",
