@@ -80,11 +80,12 @@ def main() -> None:
     click.echo(stage_last_day(config))
     click.echo(start_feeder(config, speed))
     click.echo("Dagster follows Fonte's changes: runs appear in the UI as buckets close (Ctrl-C, or make down)")
-    os.environ["FOLLOW_CHANGES"] = "true"
-    os.environ.setdefault("FOLLOW_CHANGES_SECONDS", "10")
-    from .dagster import main as dagster
-
-    dagster(standalone_mode=True)
+    env = {**os.environ, "FOLLOW_CHANGES": "true"}
+    env.setdefault("FOLLOW_CHANGES_SECONDS", "10")
+    sys.stdout.flush()
+    # This process becomes `make dagster`'s, so that its PID file, Ctrl-C and `make down`
+    # work as they do for it.
+    os.execve(sys.executable, [sys.executable, "-m", "devstack.dagster"], env)  # noqa: S606 (our own interpreter)
 
 
 if __name__ == "__main__":

@@ -95,16 +95,28 @@ def wait_for_url(
     )
 
 
+def _ended(process: psutil.Process, timeout: float) -> bool:
+    """Whether the process ends within `timeout`: gone, or a zombie (it has exited, and only
+    its parent, another process than this one, has not reaped it yet)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if process.status() == psutil.STATUS_ZOMBIE:
+                return True
+        except psutil.NoSuchProcess:
+            return True
+        time.sleep(0.1)
+    return False
+
+
 def stop_pid(pid: int, *, grace: float = 15, stop_signal: int = signal.SIGTERM) -> None:
     """`stop_signal`, then SIGKILL if the process is still there after `grace` seconds."""
     try:
         process = psutil.Process(pid)
         process.send_signal(stop_signal)
-        try:
-            process.wait(grace)
-        except psutil.TimeoutExpired:
+        if not _ended(process, grace):
             process.kill()
-            process.wait(10)
+            _ended(process, 10)
     except psutil.NoSuchProcess:
         pass
 

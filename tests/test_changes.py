@@ -13,6 +13,7 @@ import csv
 import io
 import math
 import time
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 
 import psycopg
@@ -20,6 +21,7 @@ import pytest
 import requests
 from dagster import DagsterInstance, RunRequest, SkipReason, build_sensor_context, materialize
 
+from fonte_api.live import LIVE_DAYS, Feeder, _rows
 from fonte_api.routes.changes import SETTLE_SECONDS
 from fonte_api.seeding import seed
 from fonte_api.settings import GeneratorSettings
@@ -266,3 +268,42 @@ def test_a_bucket_still_open_is_never_written(staged, fonte):
     assert staged.build(f"{{start_day: {FIRST}, end_day: {LAST}}}").returncode == 0
     for day in (FIRST, LAST):
         assert_alvo_equals_the_api(staged, api, day)
+
+
+def test_the_live_feeder_appends_the_fleet_and_its_incidents(session_stack):
+    """`python -m fonte_api live`'s feeder, very fast, on a Fonte of its own: every turbine's
+    samples continue after the history, T02's 06:00-07:00 arrives after 09:00's samples (two
+    hours late), and T03's 03:00-04:00 is updated at 12:00 with 3 % less power."""
+    url = create_alvo_database(session_stack, "template1", "fonte_live").alvo_settings.conninfo()
+    try:
+        history = GeneratorSettings(days=1, turbines=3)
+        seed(url, None, history, replace=True)
+        feeder = Feeder(url, history, speed=36_000, incidents=True)  # ten simulated hours a second
+        day = datetime(2024, 5, 21, tzinfo=UTC)
+        assert feeder.start == day
+        feeder.run(0.05, until=day + timedelta(hours=13))
+        with psycopg.connect(url) as conn:
+            counts = dict(conn.execute(
+                "select turbine_id, count(*) from data where timestamp >= %s and timestamp < %s group by 1",
+                (day, day + timedelta(hours=12)),
+            ).fetchall())  # fmt: skip
+            arrivals = dict(conn.execute(
+                "select turbine_id || ' ' || to_char(timestamp, 'HH24:MI'), arrived_at from data"
+                " where timestamp in (%s, %s, %s)",
+                (day + timedelta(hours=3, minutes=30), day + timedelta(hours=6, minutes=30), day + timedelta(hours=9)),
+            ).fetchall())  # fmt: skip
+            corrected = conn.execute(
+                "select power from data where turbine_id = 'T03' and timestamp = %s",
+                (day + timedelta(hours=3, minutes=30),),
+            ).fetchone()[0]
+        assert counts == dict.fromkeys(("T01", "T02", "T03"), 12 * 60)
+        assert arrivals["T02 06:30"] > arrivals["T02 09:00"]  # the outage's hour came late
+        assert arrivals["T01 06:30"] < arrivals["T01 09:00"]  # the other turbines' did not
+        assert arrivals["T03 03:30"] > arrivals["T03 09:00"]  # updated at 12:00
+        assert arrivals["T01 03:30"] < arrivals["T01 09:00"]
+        # The feeder's own generator run (the history's settings over the live period).
+        fed = _rows(replace(history, days=1 + LIVE_DAYS, faults=False), ["power"], day)
+        generated = next(row for row in fed if row[:2] == (day + timedelta(hours=3, minutes=30), "T03"))
+        assert corrected == pytest.approx(generated[2][0] * 0.97, rel=1e-12)
+    finally:
+        drop_alvo_database(session_stack, "fonte_live")
