@@ -270,7 +270,7 @@ EXTRA_HEADERS = {
         "| --- | ---: | ---: | ---: |",
     ],
     "Live data, a bucket's close in Fonte to its rows in Alvo (seconds; the sensor's work without Dagster's launch):": [
-        "| feeder speed | p50 s | p95 s | max s | target |",
+        "| feeder speed and path | p50 s | p95 s | max s | target |",
         "| --- | ---: | ---: | ---: | --- |",
     ],
     "The quality marts in a fleet day's build, the fault day (seconds, median (min–max) of 3 runs):": [

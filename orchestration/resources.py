@@ -33,9 +33,9 @@ class FonteApiResource(ConfigurableResource):
     def settings(self) -> ApiSettings:
         return PipelineSettings.model_construct(**self._values()).api()
 
-    def client(self) -> FonteClient:
+    def client(self, retries: int = 5) -> FonteClient:
         api = self.settings()
-        return FonteClient(api.url, token=api.token)
+        return FonteClient(api.url, token=api.token, retries=retries)
 
     def _values(self) -> dict:
         return {name: getattr(self, name) for name in FonteApiResource.model_fields}

@@ -40,7 +40,8 @@ def fonte_changes(context: SensorEvaluationContext, fonte_api: FonteApiResource,
     since = datetime.fromisoformat(context.cursor) if context.cursor else staged.oldest_cursor
     if since is None:
         return SkipReason("nothing staged yet: materialize a partition first")
-    found = changed_days(fonte_api.client(), staged, since)
+    # One retry: a tick fails fast (Dagster gives a sensor a minute) and the next one tries again.
+    found = changed_days(fonte_api.client(retries=1), staged, since)
     days = list(found.days.items())
     requests = [
         RunRequest(

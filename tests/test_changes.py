@@ -38,6 +38,8 @@ SCRATCH = "fonte_changes"
 FIRST, LAST = date(2024, 5, 20), date(2024, 5, 22)
 ODD_TIME = "2024-05-20 00:00:30+00"  # between two samples of a staged day: a row that comes and goes
 LATE = ("T02", datetime(2024, 5, 21, 10, tzinfo=UTC), datetime(2024, 5, 21, 11, tzinfo=UTC))  # held back, then sent
+# Held back too, for the sensor: T01's 12:00-12:20 of the first day.
+LATE_FOR_SENSOR = ("T01", datetime(2024, 5, 20, 12, tzinfo=UTC), datetime(2024, 5, 20, 12, 20, tzinfo=UTC))
 
 
 @pytest.fixture(scope="module")
@@ -50,6 +52,9 @@ def fonte(session_stack, tmp_path_factory):
         conn.execute("create table held_back as select * from data where turbine_id = %s and timestamp >= %s"
                      " and timestamp < %s", LATE)  # fmt: skip
         conn.execute("delete from data where turbine_id = %s and timestamp >= %s and timestamp < %s", LATE)
+        conn.execute("create table held_for_sensor as select * from data where turbine_id = %s and timestamp >= %s"
+                     " and timestamp < %s", LATE_FOR_SENSOR)  # fmt: skip
+        conn.execute("delete from data where turbine_id = %s and timestamp >= %s and timestamp < %s", LATE_FOR_SENSOR)
     log = tmp_path_factory.mktemp("changes") / "api.log"
     try:
         with ApiProcess(session_stack.process_env(FONTE_DB_URL=url, FONTE_OWNER_DB_URL=url), log) as api:
@@ -177,9 +182,9 @@ def test_late_rows_and_a_correction_restage_only_their_slices(staged, fonte):
     assert {key for key in after if after[key] != before[key]} == {("T02", date(2024, 5, 21)), ("T03", LAST)}
     with staged.alvo() as conn:
         rows = dict(conn.execute("select day, sum(rows) from raw.fonte_slices group by day").fetchall())
-        staged_rows = conn.execute("select count(*) from raw.fonte_data").fetchone()[0]
-    assert rows == dict.fromkeys((FIRST, date(2024, 5, 21), LAST), 4 * 1440)  # the late hour is in
-    assert staged_rows == 3 * 4 * 1440 * 10  # nothing twice
+        staged_rows = conn.execute("select count(*) from raw.fonte_data where timestamp >= '2024-05-21'").fetchone()[0]
+    assert (rows[date(2024, 5, 21)], rows[LAST]) == (4 * 1440, 4 * 1440)  # the late hour is in
+    assert staged_rows == 2 * 4 * 1440 * 10  # nothing twice
     for day, turbine in ((date(2024, 5, 21), "T02"), (LAST, "T03")):
         built = staged.build(f"day: {day}", WINDPIPE_TURBINES=turbine)
         assert built.returncode == 0, built.stdout[-3000:]
@@ -188,10 +193,11 @@ def test_late_rows_and_a_correction_restage_only_their_slices(staged, fonte):
 
 
 def test_the_sensor_follows_a_change_once_and_survives_the_api_being_down(staged, fonte, monkeypatch):
-    """A tick with no change asks for nothing; a correction is one run of its day and turbine,
-    which rebuilds that day as the API serves it; the next tick from the new cursor asks for
-    nothing again (the change is processed once); a tick without the API fails and the next
-    one, from the same cursor, finds the change."""
+    """A tick with no change asks for nothing; late rows (T01) and a correction (T04) of the
+    first day are one run of that day for those two turbines, which rebuilds it as the API
+    serves it and touches no other turbine-day; the next tick from the new cursor asks for
+    nothing again (the change is processed once); a tick without the API, or without Alvo,
+    fails, and the next one, from the same cursor, finds the changes."""
     url, api = fonte
     alvo = staged.alvo_settings
     alvo_resource = AlvoResource(
@@ -199,11 +205,11 @@ def test_the_sensor_follows_a_change_once_and_survives_the_api_being_down(staged
     )
     instance = DagsterInstance.ephemeral()
 
-    def tick(cursor, api_url=api.url):
+    def tick(cursor, api_url=api.url, alvo=alvo_resource):
         context = build_sensor_context(
             instance=instance,
             cursor=cursor,
-            resources={"fonte_api": FonteApiResource(fonte_api_url=api_url), "alvo": alvo_resource},
+            resources={"fonte_api": FonteApiResource(fonte_api_url=api_url), "alvo": alvo},
         )
         return fonte_changes(context), context
 
@@ -214,14 +220,17 @@ def test_the_sensor_follows_a_change_once_and_survives_the_api_being_down(staged
     with psycopg.connect(url, autocommit=True) as conn:
         conn.execute("update data set wind_speed = wind_speed + 1 where turbine_id = 'T04'"
                      " and timestamp >= '2024-05-20 12:00' and timestamp < '2024-05-20 12:20'")  # fmt: skip
+        conn.execute("insert into data select * from held_for_sensor")
     time.sleep(SETTLE_SECONDS + 0.5)
     with pytest.raises(Exception, match="cannot reach the Fonte API"):
         tick(cursor, api_url="http://127.0.0.1:9")  # nothing listens there
+    with pytest.raises(Exception, match="cannot read what Alvo staged"):
+        tick(cursor, alvo=AlvoResource(alvo_host=alvo.host, alvo_port=9, alvo_db=alvo.dbname))
     found, _ = tick(cursor)
     [request] = found.run_requests
     assert isinstance(request, RunRequest)
     assert request.partition_key == "2024-05-20"
-    assert request.run_config == {"resources": {"fleet": {"config": {"turbines": ["T04"]}}}}
+    assert request.run_config == {"resources": {"fleet": {"config": {"turbines": ["T01", "T04"]}}}}
     again, _ = tick(found.cursor)
     assert not again.run_requests  # processed once
     assert isinstance(again.skip_reason, SkipReason)
@@ -232,7 +241,7 @@ def test_the_sensor_follows_a_change_once_and_survives_the_api_being_down(staged
     result = materialize(
         [fonte_data, windpipe_dbt_models],
         resources={
-            "fleet": FleetSelection(turbines=["T04"]),
+            "fleet": FleetSelection(turbines=["T01", "T04"]),
             "fonte_api": FonteApiResource(fonte_api_url=api.url),
             "alvo": alvo_resource,
             "dbt": dbt_from_env(),
@@ -243,7 +252,12 @@ def test_the_sensor_follows_a_change_once_and_survives_the_api_being_down(staged
     )
     assert result.success
     after = loaded_at(staged)
-    assert {key for key in after if after[key] != before[key]} == {("T04", FIRST)}
+    assert {key for key in after if after[key] != before[key]} == {("T01", FIRST), ("T04", FIRST)}
+    with staged.alvo() as conn:
+        assert (
+            conn.execute("select rows from raw.fonte_slices where turbine = 'T01' and day = %s", (FIRST,)).fetchone()[0]
+            == 1440
+        )
     assert_alvo_equals_the_api(staged, api, FIRST)
 
 
