@@ -41,8 +41,10 @@ BUCKET, STEP = timedelta(minutes=10), timedelta(minutes=1)
 def _watch(alvo_url: str, since: datetime, seen: dict[datetime, float], stop: threading.Event) -> None:
     with psycopg.connect(alvo_url, autocommit=True) as conn:
         while not stop.is_set():
-            for (bucket,) in conn.execute("select distinct timestamp from data where timestamp >= %s", (since,)):
-                seen.setdefault(bucket, time.time())
+            # A fresh Alvo has no `data` until the first build has made it.
+            if conn.execute("select to_regclass('public.data') is not null").fetchone()[0]:
+                for (bucket,) in conn.execute("select distinct timestamp from data where timestamp >= %s", (since,)):
+                    seen.setdefault(bucket, time.time())
             stop.wait(POLL_SECONDS)
 
 

@@ -122,9 +122,16 @@ def dbt_runners():
     DBT_RUNNERS.close()
 
 
-# The longest modules start first, each on a worker of its own, so that the suite does not
-# end waiting for one of them started last (pytest-randomly's module order, kept otherwise).
-LONGEST_MODULES = ("test_compose_rehearsal", "test_orchestration", "test_dagster_commands")
+# The longest modules start first, longest first, so that the suite does not end waiting
+# for one of them started last (pytest-randomly's module order, kept otherwise).
+LONGEST_MODULES = (
+    "test_compose_rehearsal",
+    "test_orchestration",
+    "test_dagster_commands",
+    "test_changes",
+    "test_hostile_clients",
+    "test_quality",
+)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
