@@ -236,7 +236,9 @@ def dagster_stack(pipeline_stack, tmp_path_factory):
     test may run alone or first and select only some models (the first-ever builds of an
     empty Alvo are a documented limit, not what these tests are about)."""
     # The day by environment: a new --vars would cost a full parse (pipeline.md).
-    created = pipeline_stack.build("day: 2000-01-01", "--select", "+data", "--exclude-resource-type", "unit_test")
+    created = pipeline_stack.build(
+        "day: 2000-01-01", "--select", "+availability", "+bucket_flags", "--exclude-resource-type", "unit_test"
+    )
     assert created.returncode == 0, created.stdout[-3000:]
     reports = tmp_path_factory.mktemp("reports")
     with pytest.MonkeyPatch.context() as patch:
