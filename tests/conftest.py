@@ -16,6 +16,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 
@@ -207,6 +208,23 @@ def create_alvo_database(session_stack: Stack, template: str, name: str) -> Stac
 def drop_alvo_database(session_stack: Stack, name: str) -> None:
     with session_stack.alvo_admin() as conn:
         conn.execute(sql.SQL("drop database if exists {} with (force)").format(sql.Identifier(name)))
+
+
+@contextmanager
+def scratch_fonte(session_stack: Stack, name: str, generator, log: Path, prepare=None):
+    """A Fonte of a test module's own (a database of the Alvo server, seeded with `generator`,
+    then `prepare(url)` if given) and an API over it: (owner URL, API). Dropped afterwards."""
+    from fonte_api.seeding import seed
+
+    url = create_alvo_database(session_stack, "template1", name).alvo_settings.conninfo()
+    try:
+        seed(url, None, generator, replace=True)
+        if prepare:
+            prepare(url)
+        with ApiProcess(session_stack.process_env(FONTE_DB_URL=url, FONTE_OWNER_DB_URL=url), log) as api:
+            yield url, api
+    finally:
+        drop_alvo_database(session_stack, name)
 
 
 @pytest.fixture(scope="module")

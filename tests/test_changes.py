@@ -30,8 +30,7 @@ from orchestration.assets.transformation import windpipe_dbt_models
 from orchestration.resources import AlvoResource, FleetSelection, FonteApiResource, dbt_from_env
 from orchestration.sensors import fonte_changes
 
-from .api_process import ApiProcess
-from .conftest import create_alvo_database, drop_alvo_database
+from .conftest import create_alvo_database, drop_alvo_database, scratch_fonte
 from .expected import alvo_statistics, assert_matches, expected_statistics
 
 SCRATCH = "fonte_changes"
@@ -46,21 +45,19 @@ LATE_FOR_SENSOR = ("T01", datetime(2024, 5, 20, 12, tzinfo=UTC), datetime(2024, 
 def fonte(session_stack, tmp_path_factory):
     """(owner URL, API) of a scratch Fonte: the default fleet's first three days, with T02's
     10:00-11:00 of the second day held back (it arrives late, in the tests)."""
-    url = create_alvo_database(session_stack, "template1", SCRATCH).alvo_settings.conninfo()
-    seed(url, None, GeneratorSettings(days=(LAST - FIRST).days + 1), replace=True)
-    with psycopg.connect(url, autocommit=True) as conn:
-        conn.execute("create table held_back as select * from data where turbine_id = %s and timestamp >= %s"
-                     " and timestamp < %s", LATE)  # fmt: skip
-        conn.execute("delete from data where turbine_id = %s and timestamp >= %s and timestamp < %s", LATE)
-        conn.execute("create table held_for_sensor as select * from data where turbine_id = %s and timestamp >= %s"
-                     " and timestamp < %s", LATE_FOR_SENSOR)  # fmt: skip
-        conn.execute("delete from data where turbine_id = %s and timestamp >= %s and timestamp < %s", LATE_FOR_SENSOR)
+
+    def hold_back(url: str) -> None:
+        with psycopg.connect(url, autocommit=True) as conn:
+            for table, held in (("held_back", LATE), ("held_for_sensor", LATE_FOR_SENSOR)):
+                conn.execute(f"create table {table} as select * from data"
+                             " where turbine_id = %s and timestamp >= %s and timestamp < %s", held)  # fmt: skip
+                conn.execute("delete from data where turbine_id = %s and timestamp >= %s and timestamp < %s", held)
+
     log = tmp_path_factory.mktemp("changes") / "api.log"
-    try:
-        with ApiProcess(session_stack.process_env(FONTE_DB_URL=url, FONTE_OWNER_DB_URL=url), log) as api:
-            yield url, api
-    finally:
-        drop_alvo_database(session_stack, SCRATCH)
+    with scratch_fonte(
+        session_stack, SCRATCH, GeneratorSettings(days=(LAST - FIRST).days + 1), log, hold_back
+    ) as fonte:
+        yield fonte
 
 
 @pytest.fixture(scope="module")

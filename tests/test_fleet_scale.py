@@ -17,11 +17,9 @@ import requests
 from devstack.memory import PeakRss
 from fonte_api.catalog import CATALOG, CORE_TAGS
 from fonte_api.fleet import generate_fleet_blocks
-from fonte_api.seeding import seed
 from fonte_api.settings import GeneratorSettings
 
-from .api_process import ApiProcess
-from .conftest import create_alvo_database, drop_alvo_database
+from .conftest import scratch_fonte
 
 SCRATCH = "fonte_fleet_scale"  # a database of the Alvo server, as Fonte
 TURBINES, TAGS = 25, len(CATALOG)
@@ -32,14 +30,9 @@ MIN_BYTES = {"ndjson": 40e6, "csv": 10e6}  # a body this size held in memory wou
 
 @pytest.fixture(scope="module")
 def big_fonte(session_stack, tmp_path_factory):
-    url = create_alvo_database(session_stack, "template1", SCRATCH).alvo_settings.conninfo()
-    seed(url, None, GeneratorSettings(days=1, turbines=TURBINES, tags=TAGS), replace=True)
     log = tmp_path_factory.mktemp("fleet-scale") / "api.log"
-    try:
-        with ApiProcess(session_stack.process_env(FONTE_DB_URL=url, FONTE_OWNER_DB_URL=url), log) as api:
-            yield url, api
-    finally:
-        drop_alvo_database(session_stack, SCRATCH)
+    with scratch_fonte(session_stack, SCRATCH, GeneratorSettings(days=1, turbines=TURBINES, tags=TAGS), log) as fonte:
+        yield fonte
 
 
 def test_the_api_serves_every_tag_fonte_holds_with_fontes_values(big_fonte):
