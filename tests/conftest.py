@@ -30,7 +30,7 @@ from extract.loader import ensure_staging
 from pipeline_settings import AlvoSettings
 
 from .api_process import ApiProcess
-from .dbt_runner import RunnerPool
+from .dbt_runner import RunnerPool, RunnerService
 
 TEMPLATE_DB = "alvo_template"
 API_TOKEN = f"test-token-{secrets.token_hex(16)}"
@@ -43,6 +43,7 @@ class Stack:
     def __init__(self, config: StackConfig, home: Path):
         self.config = config
         self.home = home
+        self.dagster_dbt = None  # the in-process Dagster runs' `dbt` resource (dagster_stack)
         # dbt's target/ and logs/ of the tests stay out of the working tree (the demo's
         # partial parse stays valid) and are kept per database (a profile that changes
         # between runs makes dbt parse the whole project again).
@@ -121,6 +122,21 @@ class Stack:
 def dbt_runners():
     yield DBT_RUNNERS
     DBT_RUNNERS.close()
+
+
+@pytest.fixture(scope="session")
+def dagster_dbt(dbt_runners):
+    """dagster-dbt's resource for the in-process Dagster runs, as the code location makes it,
+    but with the stand-in `dbt` that this process's runners answer (tests/dbt_stand_in.py):
+    the real executable costs a dbt import per run, and the commands that a user types keep it."""
+    from orchestration.dbt_manifest import DBT_PROJECT
+    from orchestration.resources import PipelineDbtResource
+
+    folder = Path(tempfile.mkdtemp(prefix="windpipe-dbt-"))
+    service = RunnerService(dbt_runners, folder)
+    yield PipelineDbtResource(project_dir=DBT_PROJECT, dbt_executable=str(service.executable))
+    service.close()
+    shutil.rmtree(folder, ignore_errors=True)
 
 
 # The longest modules start first, each on a worker of its own, so that the suite does not
@@ -245,7 +261,7 @@ def api_with_token(session_stack, tmp_path_factory) -> ApiProcess:
 
 
 @pytest.fixture(scope="module")
-def dagster_stack(pipeline_stack, tmp_path_factory):
+def dagster_stack(pipeline_stack, dagster_dbt, tmp_path_factory):
     """For the Dagster modules: the stack, with this process's environment pointing at it
     (dbt, run by dagster-dbt as a subprocess, reads ALVO_* from there), and reports written
     to a temporary folder.
@@ -258,6 +274,7 @@ def dagster_stack(pipeline_stack, tmp_path_factory):
         "day: 2000-01-01", "--select", "+availability", "+bucket_flags", "--exclude-resource-type", "unit_test"
     )
     assert created.returncode == 0, created.stdout[-3000:]
+    pipeline_stack.dagster_dbt = dagster_dbt  # the `dbt` resource of in-process runs
     reports = tmp_path_factory.mktemp("reports")
     with pytest.MonkeyPatch.context() as patch:
         for name, value in pipeline_stack.process_env(REPORTS_DIR=str(reports)).items():

@@ -17,6 +17,8 @@ from __future__ import annotations
 import json
 import os
 import select
+import shlex
+import socket
 import subprocess
 import sys
 import tempfile
@@ -120,6 +122,48 @@ class RunnerPool:
             for runner in self.idle:
                 runner.close()
             self.idle.clear()
+
+
+class RunnerService:
+    """A pool behind a Unix socket, and a stand-in `dbt` executable (tests/dbt_stand_in.py)
+    that sends its commands there: for dagster-dbt, which starts `dbt` itself."""
+
+    def __init__(self, pool: RunnerPool, folder: Path):
+        self.pool = pool
+        self.socket_path = folder / "dbt.sock"
+        self.executable = folder / "dbt"
+        stand_in = REPO_ROOT / "tests" / "dbt_stand_in.py"
+        self.executable.write_text(
+            "#!/bin/sh\n"
+            f"exec {shlex.quote(str(VENV_BIN / 'python'))} {shlex.quote(str(stand_in))} "
+            f'{shlex.quote(str(self.socket_path))} "$@"\n'
+        )
+        self.executable.chmod(0o755)
+        self.server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.server.bind(str(self.socket_path))
+        self.server.listen()
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                conn, _ = self.server.accept()
+            except OSError:  # closed
+                return
+            threading.Thread(target=self._answer, args=(conn,), daemon=True).start()
+
+    def _answer(self, conn: socket.socket) -> None:
+        with conn, conn.makefile("rb") as reader:
+            request = json.loads(reader.readline())
+            try:
+                result = self.pool.run(request["args"], request["env"], Path(request["cwd"]), timeout=600)
+                answer = {"returncode": result.returncode, "stdout": result.stdout, "stderr": result.stderr}
+            except Exception as exc:  # the stand-in exits 2 with the reason, as dbt does for an error
+                answer = {"returncode": 2, "stdout": "", "stderr": f"dbt runner: {type(exc).__name__}: {exc}\n"}
+            conn.sendall(json.dumps(answer).encode())
+
+    def close(self) -> None:
+        self.server.close()
 
 
 if __name__ == "__main__":

@@ -27,7 +27,7 @@ from fonte_api.seeding import seed
 from fonte_api.settings import GeneratorSettings
 from orchestration.assets.extraction import fonte_data
 from orchestration.assets.transformation import windpipe_dbt_models
-from orchestration.resources import AlvoResource, FleetSelection, FonteApiResource, dbt_from_env
+from orchestration.resources import AlvoResource, FleetSelection, FonteApiResource
 from orchestration.sensors import fonte_changes
 
 from .conftest import create_alvo_database, drop_alvo_database, scratch_fonte
@@ -194,7 +194,7 @@ def test_late_rows_and_a_correction_restage_only_their_slices(staged, fonte):
         assert_alvo_equals_the_api(staged, api, day)
 
 
-def test_the_sensor_follows_a_change_once_and_survives_the_api_being_down(staged, fonte, monkeypatch):
+def test_the_sensor_follows_a_change_once_and_survives_the_api_being_down(staged, fonte, dagster_dbt, monkeypatch):
     """A tick with no change asks for nothing; late rows (T01) and a correction (T04) of the
     first day are one run of that day for those two turbines, which rebuilds it as the API
     serves it and touches no other turbine-day; the next tick from the new cursor asks for
@@ -246,7 +246,7 @@ def test_the_sensor_follows_a_change_once_and_survives_the_api_being_down(staged
             "fleet": FleetSelection(turbines=["T01", "T04"]),
             "fonte_api": FonteApiResource(fonte_api_url=api.url),
             "alvo": alvo_resource,
-            "dbt": dbt_from_env(),
+            "dbt": dagster_dbt,
         },
         partition_key=request.partition_key,
         instance=instance,

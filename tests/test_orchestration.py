@@ -21,7 +21,7 @@ from orchestration.assets.extraction import fonte_data
 from orchestration.assets.quality_checks import QUALITY_CHECKS
 from orchestration.assets.report import report
 from orchestration.assets.transformation import windpipe_dbt_models
-from orchestration.resources import AlvoResource, FleetSelection, FonteApiResource, dbt_from_env
+from orchestration.resources import AlvoResource, FleetSelection, FonteApiResource
 from orchestration.schedules import nightly_previous_day
 
 from .expected import (
@@ -50,7 +50,7 @@ def resources(stack, turbines: list[str] | None = None) -> dict:
             alvo_password=alvo.password,
             alvo_db=alvo.dbname,
         ),
-        "dbt": dbt_from_env(),
+        "dbt": stack.dagster_dbt,
     }
 
 
