@@ -37,6 +37,7 @@ from .processes import kill_group, popen_alive, stop_group, wait_for_port, wait_
 
 DAGSTER_SERVICES = ("dagster-code", "dagster-webserver", "dagster-daemon")
 LOCK_FILE = Path(tempfile.gettempdir()) / "windpipe-compose-rehearsal.lock"
+RETRY_OF = "dagster/parent_run_id"  # the tag run_retries puts on a retry: the run it retries
 
 
 @dataclass
@@ -258,7 +259,9 @@ def without_report(rehearsal: Rehearsal) -> list[list[str]]:
 def launch_while_the_daemon_is_dead(rehearsal: Rehearsal, backfill_days: list[str], single_days: list[str]) -> dict:
     """Kill the daemon, then launch a backfill of `backfill_days` (one run) and a run per
     single day at once: the single days' runs wait QUEUED (and the backfill its run) until
-    the daemon is started again, which then runs each once, all at the same time."""
+    the daemon is started again, which then runs each once, all at the same time. While they
+    run, the last single day's run process is killed during its dbt step: it must end FAILED
+    while the others go on, and run_retries must launch a retry that succeeds."""
     ui = rehearsal.ui
     rehearsal.services["dagster-daemon"].kill()
     backfill_id = ui.launch_backfill(backfill_days)
@@ -269,31 +272,39 @@ def launch_while_the_daemon_is_dead(rehearsal: Rehearsal, backfill_days: list[st
     backfill_runs = ui.wait(
         lambda: [r.run_id for r in ui.runs(dagster__backfill=backfill_id)], "the backfill's run", 60
     )
-    states = wait_finished(rehearsal, [*backfill_runs, *singles])
-    runs_per_day = {day: len(ui.runs(dagster__partition=day)) for day in single_days}
+    killed = kill_a_run_mid_run(rehearsal, singles[-1], single_days[-1])
+    # Each run that was queued, or the retry of the one killed, to its end.
+    states = wait_finished(rehearsal, [*backfill_runs, *singles[:-1], *killed["retries"]])
+    launched_per_day = {
+        day: len([r for r in ui.runs(dagster__partition=day) if RETRY_OF not in r.tags]) for day in single_days
+    }
     rehearsal.say(
         f"daemon killed, backfill {backfill_days} and {single_days} launched: {queued}; started again: "
-        f"backfill as {len(backfill_runs)} run(s), {states}; runs per day {runs_per_day}"
+        f"backfill as {len(backfill_runs)} run(s); finished, with the killed run's retry: {states}; "
+        f"runs launched per day {launched_per_day}"
     )
-    return {"states": states, "queued": queued, "runs_per_day": runs_per_day}
+    return {"states": states, "queued": queued, "runs_per_day": launched_per_day, "killed_run": killed}
 
 
-def dbt_processes(rehearsal: Rehearsal) -> list[psutil.Process]:
-    """The `dbt build`s that runs started and that run now (descendants of the code server)."""
+def dbt_processes(rehearsal: Rehearsal, day: str | None = None) -> list[psutil.Process]:
+    """The `dbt build`s that runs started and that run now (descendants of the code server);
+    with `day`, the one of a run of that day alone (its WINDPIPE_DAYS names the day)."""
     found = []
     for process in rehearsal.services["dagster-code"].tree() if "dagster-code" in rehearsal.services else []:
         try:
-            if any(Path(part).name == "dbt" for part in process.cmdline()[:2]):
+            if any(Path(part).name == "dbt" for part in process.cmdline()[:2]) and (
+                day is None or f'"start_day": "{day}", "end_day": "{day}"' in process.environ().get("WINDPIPE_DAYS", "")
+            ):
                 found.append(process)
         except psutil.Error:
             continue
     return found
 
 
-def wait_for_dbt_step(rehearsal: Rehearsal, run_id: str) -> psutil.Process:
+def wait_for_dbt_step(rehearsal: Rehearsal, run_id: str, day: str | None = None) -> psutil.Process:
     ui = rehearsal.ui
     return ui.wait(
-        lambda: ui.run(run_id).status == "STARTED" and next(iter(dbt_processes(rehearsal)), None),
+        lambda: ui.run(run_id).status == "STARTED" and next(iter(dbt_processes(rehearsal, day)), None),
         "the run's dbt step",
         120,
         0.2,
@@ -309,11 +320,10 @@ def wait_failed_and_retried(rehearsal: Rehearsal, run_id: str, since: float) -> 
     return failed_after, wait_finished(rehearsal, [r.run_id for r in retries])
 
 
-def kill_a_run_mid_run(rehearsal: Rehearsal, day: str) -> dict:
+def kill_a_run_mid_run(rehearsal: Rehearsal, run_id: str, day: str) -> dict:
     """Kill the run's process (and what it started) during its dbt step: the run must end
     FAILED, and run_retries must launch a retry that succeeds."""
-    run_id = rehearsal.ui.launch_partition(day, without_report(rehearsal))
-    worker = wait_for_dbt_step(rehearsal, run_id).parent()  # dagster-dbt runs dbt as the run's child
+    worker = wait_for_dbt_step(rehearsal, run_id, day).parent()  # dagster-dbt runs dbt as the run's child
     for process in [worker, *worker.children(recursive=True)]:
         process.kill()
     failed_after, states = wait_failed_and_retried(rehearsal, run_id, time.monotonic())
@@ -346,12 +356,12 @@ def memory_summary(rehearsal: Rehearsal) -> dict[str, int]:
 def rehearse(rehearsal: Rehearsal) -> dict:
     """The whole scenario; what it saw, for the test and the person."""
     seen = {}
-    seen["killed_run"] = kill_a_run_mid_run(rehearsal, "2024-05-24")
-    seen["killed_code_server"] = kill_the_code_server_mid_run(rehearsal, "2024-05-25")
+    seen["killed_code_server"] = kill_the_code_server_mid_run(rehearsal, "2024-05-24")
     seen["killed_daemon"] = launch_while_the_daemon_is_dead(
         rehearsal, ["2024-05-20", "2024-05-21"], ["2024-05-22", "2024-05-23"]
     )
-    seen["rows"] = rows_by_day(rehearsal, [f"2024-05-{d}" for d in range(20, 26)])
+    seen["killed_run"] = seen["killed_daemon"].pop("killed_run")
+    seen["rows"] = rows_by_day(rehearsal, [f"2024-05-{d}" for d in range(20, 25)])
     seen["memory"] = memory_summary(rehearsal)
     seen["run_seconds"] = sorted(rehearsal.run_seconds)
     return seen
