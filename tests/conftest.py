@@ -279,4 +279,12 @@ def dagster_stack(pipeline_stack, dagster_dbt, tmp_path_factory):
     with pytest.MonkeyPatch.context() as patch:
         for name, value in pipeline_stack.process_env(REPORTS_DIR=str(reports)).items():
             patch.setenv(name, value)
+        # The build's parse, where a run against this Alvo would have left it: the module's
+        # runs (in-process or not) start from it instead of each parsing the whole project.
+        from orchestration.assets.transformation import carried_parse
+
+        carried = carried_parse()
+        carried.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(Path(pipeline_stack.dbt_env["DBT_TARGET_PATH"]) / "partial_parse.msgpack", carried)
         yield pipeline_stack
+        carried.unlink(missing_ok=True)

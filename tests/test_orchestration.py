@@ -158,9 +158,9 @@ def reported_run(dagster_stack, tmp_path_factory):
     """One whole run of REPORTED_DAY, the report included, that several tests read (none
     changes it): its result, and the dbt parse it left, in a file of its own that no other
     run replaces."""
-    carried = tmp_path_factory.mktemp("carried-parse") / "carried.msgpack"
+    carried = tmp_path_factory.mktemp("carried-parse")
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(transformation, "CARRIED_PARSE", carried)
+        patch.setattr(transformation, "CARRIED_PARSES", carried)
         result = run(dagster_stack, REPORTED_DAY, with_report=True)
     assert result.success
     return result, carried
@@ -170,7 +170,7 @@ def test_a_run_leaves_a_parse_that_spares_the_next_run_a_full_one(dagster_stack,
     """The parse a run leaves fits the next run's dbt: with other days in WINDPIPE_DAYS, dbt
     parses no file again (its perf_info.json)."""
     _, carried = reported_run
-    monkeypatch.setattr(transformation, "CARRIED_PARSE", carried)
+    monkeypatch.setattr(transformation, "CARRIED_PARSES", carried)
     next_target = tmp_path / "next-run"
     transformation.start_from_carried_parse(next_target)
     parsed = dagster_stack.dbt(

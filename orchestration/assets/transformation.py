@@ -11,6 +11,7 @@ run in `make test`.
 # No `from __future__ import annotations`: Dagster reads the annotations of decorated
 # functions at load time and does not resolve strings.
 
+import hashlib
 import json
 import os
 import shutil
@@ -31,7 +32,11 @@ RUN_TARGETS = DBT_PROJECT.project_dir / "target" / "dagster-runs"
 # The parse the last finished run left: the next run starts from it, and dbt parses only
 # what changed since (nothing, as a rule). dbt checks that it fits (project files, profile,
 # dbt version) and parses everything when it does not, so a stale one costs time, not rows.
-CARRIED_PARSE = RUN_TARGETS / "partial_parse.msgpack"
+# The profile's connection is part of that check, so each Alvo that runs reach from this
+# folder (profiles.yml's variables) carries a parse of its own: runs against another Alvo
+# from the same checkout (a second deployment, the tests) do not spoil each other's.
+CARRIED_PARSES = RUN_TARGETS
+PROFILE_VARIABLES = ("ALVO_HOST", "ALVO_PORT", "ALVO_USER", "ALVO_DB", "ALVO_SCHEMA")
 PARSE_FILE = "partial_parse.msgpack"
 _ENVIRONMENT = threading.Lock()
 
@@ -79,10 +84,18 @@ def run_in_environment(days: str | None, turbines: list[str] | None = None) -> I
                     os.environ[name] = value
 
 
+def carried_parse() -> Path:
+    """Where the runs against the Alvo that dbt reaches from this process carry their parse
+    (the connection's variables as dbt will read them, hashed: no password is among them)."""
+    connection = "|".join(os.environ.get(name, "") for name in PROFILE_VARIABLES)
+    return CARRIED_PARSES / f"partial_parse-{hashlib.sha256(connection.encode()).hexdigest()[:16]}.msgpack"
+
+
 def start_from_carried_parse(target: Path) -> None:
-    if CARRIED_PARSE.exists():
+    carried = carried_parse()
+    if carried.exists():
         target.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(CARRIED_PARSE, target / PARSE_FILE)
+        shutil.copy2(carried, target / PARSE_FILE)
 
 
 def carry_parse(target: Path, run_id: str) -> None:
@@ -90,9 +103,10 @@ def carry_parse(target: Path, run_id: str) -> None:
     meanwhile copies the old file or the new one, never half of one."""
     parsed = target / PARSE_FILE
     if parsed.exists():
-        incoming = RUN_TARGETS / f".{PARSE_FILE}.{run_id}"
+        carried = carried_parse()
+        incoming = carried.with_name(f".{carried.name}.{run_id}")
         shutil.copy2(parsed, incoming)
-        os.replace(incoming, CARRIED_PARSE)
+        os.replace(incoming, carried)
 
 
 @dbt_assets(
