@@ -143,7 +143,7 @@ def dagster_dbt(dbt_runners):
 # end waiting for one of them started last (pytest-randomly's module order, kept otherwise).
 # (Starting the next three longest with them, measured once, made it slower: 9:52 instead
 # of 8:59, and the compose rehearsal's retries timed out under the load.)
-LONGEST_MODULES = ("test_compose_rehearsal", "test_orchestration", "test_dagster_commands")
+LONGEST_MODULES = ("test_compose_rehearsal", "test_dbt", "test_dagster_commands")
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

@@ -20,6 +20,7 @@ from devstack import stack
 from devstack.config import REPO_ROOT, VENV_BIN, load_config
 from devstack.ports import reserve_port
 from devstack.processes import popen_alive, wait_for_url
+from orchestration import dbt_manifest
 from orchestration.dbt_manifest import DBT_PROJECT_DIR, prepare, project_hash
 
 from .browser import browser_page, is_blank
@@ -85,7 +86,11 @@ def test_definitions_validate(dagster_stack):
     assert "All code locations passed validation" in result.stdout + result.stderr
 
 
-def test_a_missing_or_stale_manifest_is_made_again(tmp_path):
+def test_a_missing_or_stale_manifest_is_made_again(tmp_path, dagster_dbt, monkeypatch):
+    # `dbt parse` answered by the session's dbt runners (tests/dbt_stand_in.py): what is
+    # tested here is when the manifest is made; the code location's loads in the other
+    # tests and the rehearsal's image step run the real executable.
+    monkeypatch.setattr(dbt_manifest, "DBT_EXECUTABLE", Path(dagster_dbt.dbt_executable))
     project = tmp_path / "dbt_project"
     shutil.copytree(DBT_PROJECT_DIR, project, ignore=shutil.ignore_patterns("target", "logs"))
     from dagster_dbt import DbtProject
