@@ -8,7 +8,6 @@ import base64
 from dagster import AssetExecutionContext, AssetKey, Failure, MaterializeResult, MetadataValue, asset
 
 from pipeline_settings import PipelineSettings
-from report.page import render_png, write_report
 from report.read import ReportError, read_days
 from report.variables import from_api
 
@@ -26,6 +25,10 @@ from ..resources import AlvoResource, FonteApiResource
     description="Each day's 10-minute statistics as charts: reports/DAY.html (opens offline) and reports/DAY.png.",
 )
 def report(context: AssetExecutionContext, alvo: AlvoResource, fonte_api: FonteApiResource) -> MaterializeResult:
+    # Altair and its renderer load here, not with the code location: most runs (the sensor's,
+    # the rehearsal's single days) and every process that only loads the code skip the report.
+    from report.page import render_png, write_report
+
     days = run_days(context)
     if days is None:
         raise Failure(description="the report needs a partition (a day or a range of days)")
