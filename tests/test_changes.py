@@ -25,6 +25,7 @@ from fonte_api.live import LIVE_DAYS, Feeder, _rows
 from fonte_api.routes.changes import SETTLE_SECONDS
 from fonte_api.seeding import seed
 from fonte_api.settings import GeneratorSettings
+from orchestration.assets import transformation
 from orchestration.assets.extraction import fonte_data
 from orchestration.assets.transformation import windpipe_dbt_models
 from orchestration.resources import AlvoResource, FleetSelection, FonteApiResource
@@ -194,7 +195,9 @@ def test_late_rows_and_a_correction_restage_only_their_slices(staged, fonte):
         assert_alvo_equals_the_api(staged, api, day)
 
 
-def test_the_sensor_follows_a_change_once_and_survives_the_api_being_down(staged, fonte, dagster_dbt, monkeypatch):
+def test_the_sensor_follows_a_change_once_and_survives_the_api_being_down(
+    staged, fonte, dagster_dbt, monkeypatch, tmp_path
+):
     """A tick with no change asks for nothing; late rows (T01) and a correction (T04) of the
     first day are one run of that day for those two turbines, which rebuilds it as the API
     serves it and touches no other turbine-day; the next tick from the new cursor asks for
@@ -240,6 +243,7 @@ def test_the_sensor_follows_a_change_once_and_survives_the_api_being_down(staged
     before = loaded_at(staged)
     for name, value in staged.process_env().items():
         monkeypatch.setenv(name, value)
+    monkeypatch.setattr(transformation, "CARRIED_PARSES", tmp_path)  # the run's parse stays out of the checkout
     result = materialize(
         [fonte_data, windpipe_dbt_models],
         resources={
