@@ -17,8 +17,8 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
 # Reinstall only when a requirements list changes. uv (pinned in requirements/dev.txt)
-# installs the same pins in about 15 s where pip takes about a minute; pip does it alone
-# when uv cannot (its index out of reach, say).
+# installs the same pins several times faster than pip (docs/contributing.md); pip does it
+# alone when uv cannot (its index out of reach, say).
 $(STAMP): requirements.txt $(wildcard requirements/*.txt) | $(BIN)/python
 	$(BIN)/pip install --quiet "$$(grep -E '^uv==' requirements/dev.txt)"
 	$(BIN)/uv pip install --quiet --python $(BIN)/python --compile-bytecode -r requirements.txt \

@@ -2,7 +2,7 @@
 in-process Dagster tests): it hands its arguments, environment and working folder to the
 test session's dbt runners (tests/dbt_runner.py) over a Unix socket and prints their answer
 as the `dbt` executable would, with its exit code. The command that runs is dbt's real one;
-only the interpreter start with dbt's imports (about 4 s of CPU each time) is saved.
+only the interpreter start with dbt's imports, which costs more than a small build, is saved.
 
 Standard library only, so it starts in milliseconds. The documented commands that start the
 real executable (`dagster asset materialize`, `make dagster`, the compose rehearsal) keep it.
