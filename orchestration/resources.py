@@ -33,9 +33,10 @@ class FonteApiResource(ConfigurableResource):
     def settings(self) -> ApiSettings:
         return PipelineSettings.model_construct(**self._values()).api()
 
-    def client(self, retries: int = 5) -> FonteClient:
+    def client(self, **options) -> FonteClient:
+        """The extractor's client; `options` (retries, ...) as FonteClient takes them."""
         api = self.settings()
-        return FonteClient(api.url, token=api.token, retries=retries)
+        return FonteClient(api.url, token=api.token, **options)
 
     def _values(self) -> dict:
         return {name: getattr(self, name) for name in FonteApiResource.model_fields}

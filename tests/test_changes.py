@@ -243,7 +243,7 @@ def test_the_sensor_follows_a_change_once_and_survives_the_api_being_down(
     before = loaded_at(staged)
     for name, value in staged.process_env().items():
         monkeypatch.setenv(name, value)
-    monkeypatch.setattr(transformation, "CARRIED_PARSES", tmp_path)  # the run's parse stays out of the checkout
+    monkeypatch.setattr(transformation, "RUN_TARGETS", tmp_path)  # the run's files stay out of the checkout
     result = materialize(
         [fonte_data, windpipe_dbt_models],
         resources={

@@ -160,7 +160,7 @@ def reported_run(dagster_stack, tmp_path_factory):
     run replaces."""
     carried = tmp_path_factory.mktemp("carried-parse")
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(transformation, "CARRIED_PARSES", carried)
+        patch.setattr(transformation, "RUN_TARGETS", carried)
         result = run(dagster_stack, REPORTED_DAY, with_report=True)
     assert result.success
     return result, carried
@@ -170,7 +170,7 @@ def test_a_run_leaves_a_parse_that_spares_the_next_run_a_full_one(dagster_stack,
     """The parse a run leaves fits the next run's dbt: with other days in WINDPIPE_DAYS, dbt
     parses no file again (its perf_info.json)."""
     _, carried = reported_run
-    monkeypatch.setattr(transformation, "CARRIED_PARSES", carried)
+    monkeypatch.setattr(transformation, "RUN_TARGETS", carried)
     next_target = tmp_path / "next-run"
     transformation.start_from_carried_parse(next_target)
     parsed = dagster_stack.dbt(

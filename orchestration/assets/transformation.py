@@ -35,7 +35,6 @@ RUN_TARGETS = DBT_PROJECT.project_dir / "target" / "dagster-runs"
 # The profile's connection is part of that check, so each Alvo that runs reach from this
 # folder (profiles.yml's variables) carries a parse of its own: runs against another Alvo
 # from the same checkout (a second deployment, the tests) do not spoil each other's.
-CARRIED_PARSES = RUN_TARGETS
 PROFILE_VARIABLES = ("ALVO_HOST", "ALVO_PORT", "ALVO_USER", "ALVO_DB", "ALVO_SCHEMA")
 PARSE_FILE = "partial_parse.msgpack"
 _ENVIRONMENT = threading.Lock()
@@ -88,7 +87,7 @@ def carried_parse() -> Path:
     """Where the runs against the Alvo that dbt reaches from this process carry their parse
     (the connection's variables as dbt will read them, hashed: no password is among them)."""
     connection = "|".join(os.environ.get(name, "") for name in PROFILE_VARIABLES)
-    return CARRIED_PARSES / f"partial_parse-{hashlib.sha256(connection.encode()).hexdigest()[:16]}.msgpack"
+    return RUN_TARGETS / f"partial_parse-{hashlib.sha256(connection.encode()).hexdigest()[:16]}.msgpack"
 
 
 def start_from_carried_parse(target: Path) -> None:
