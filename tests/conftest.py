@@ -14,7 +14,6 @@ from __future__ import annotations
 import secrets
 import shutil
 import subprocess
-import sys
 import tempfile
 from contextlib import contextmanager
 from dataclasses import replace
@@ -31,10 +30,12 @@ from pipeline_settings import AlvoSettings
 
 from .api_process import ApiProcess
 from .dbt_runner import RunnerPool, RunnerService
+from .warm_python import WarmPython
 
 TEMPLATE_DB = "alvo_template"
 API_TOKEN = f"test-token-{secrets.token_hex(16)}"
 DBT_RUNNERS = RunnerPool()  # this pytest process's dbt runners (tests/dbt_runner.py)
+WARM_PYTHONS = RunnerPool(WarmPython)  # and its warm interpreters (tests/warm_python.py)
 
 
 class Stack:
@@ -80,15 +81,14 @@ class Stack:
         return pgcluster.admin_connect(self.config.alvo, dbname or "postgres")
 
     def extract(self, *args: str, timeout: float = 120, **extra_env: str) -> subprocess.CompletedProcess:
-        return subprocess.run(
-            [sys.executable, "-m", "extract", *args],
-            cwd=REPO_ROOT,
-            env=self.process_env(**extra_env),
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-            check=False,
-        )
+        """`python -m extract ARGS`, forked from a warm interpreter (tests/warm_python.py)."""
+        return self.python_module("extract", *args, timeout=timeout, **extra_env)
+
+    def python_module(self, module: str, *args: str, timeout: float = 120, **extra_env: str):
+        """`python -m MODULE ARGS` (the extractor's or the report's) with this stack's
+        environment: a process of its own, forked from one of this pytest process's warm
+        interpreters instead of importing the pipeline again (tests/warm_python.py)."""
+        return WARM_PYTHONS.run([module, *args], self.process_env(**extra_env), REPO_ROOT, timeout)
 
     def dbt_command(self, *args: str) -> list[str]:
         return [str(VENV_BIN / "dbt"), *args]
@@ -122,6 +122,7 @@ class Stack:
 def dbt_runners():
     yield DBT_RUNNERS
     DBT_RUNNERS.close()
+    WARM_PYTHONS.close()
 
 
 @pytest.fixture(scope="session")

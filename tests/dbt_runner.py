@@ -23,9 +23,15 @@ import subprocess
 import sys
 import tempfile
 import threading
+from collections.abc import Callable
 from pathlib import Path
 
 from devstack.config import REPO_ROOT, VENV_BIN
+
+# `dbt build` of the data model alone, for the tests about its days and errors: an explicit
+# --select takes data's unit tests too (the default selector, which production builds use,
+# leaves them out), and they would run again, unchanged, in every such build.
+DATA_ALONE = ("--select", "data", "--exclude-resource-type", "unit_test")
 
 
 def serve() -> None:
@@ -98,16 +104,18 @@ class Runner:
 
 class RunnerPool:
     """Runners of one pytest process: an idle one takes the command, or a new one starts
-    (concurrent commands each get their own process, as they would from the shell)."""
+    (concurrent commands each get their own process, as they would from the shell). A runner
+    is a `Runner` here, or anything with its `run` and `close` (tests/warm_python.py)."""
 
-    def __init__(self):
+    def __init__(self, factory: Callable[[], Runner] = Runner):
+        self.factory = factory
         self.idle: list[Runner] = []
         self.lock = threading.Lock()
 
     def run(self, args: list[str], env: dict[str, str], cwd: Path, timeout: float = 300) -> subprocess.CompletedProcess:
         with self.lock:
             runner = self.idle.pop() if self.idle else None
-        runner = runner or Runner()
+        runner = runner or self.factory()
         try:
             result = runner.run(args, env, cwd, timeout)
         except BaseException:

@@ -6,23 +6,13 @@ from __future__ import annotations
 import json
 import re
 import subprocess
-import sys
 from html.parser import HTMLParser
 from pathlib import Path
 
-from devstack.config import REPO_ROOT
-
 
 def make_report(stack, out: Path, *args: str, **env: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "report", *args, "--out", str(out)],
-        cwd=REPO_ROOT,
-        env=stack.process_env(**env),
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    """`python -m report ARGS --out OUT` with the stack's environment."""
+    return stack.python_module("report", *args, "--out", str(out), **env)
 
 
 class SpecReader(HTMLParser):
