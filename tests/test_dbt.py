@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from .dbt_runner import DATA_ALONE
 from .expected import (
     DAY_OF_SIGNALS,
     FLEET,
@@ -192,11 +193,11 @@ def test_a_requested_day_without_staged_samples_warns(day_built):
 
 
 def test_bad_vars_fail_with_a_clear_message(day_built):
-    result = with_vars(day_built, "build", "--vars", "day: 23/05/2024", "--select", "data", cli=True)
+    result = with_vars(day_built, "build", "--vars", "day: 23/05/2024", *DATA_ALONE, cli=True)
     assert result.returncode != 0
     assert "'23/05/2024' is not a day like 2024-05-23 (YYYY-MM-DD)" in result.stdout
     result = with_vars(
-        day_built, "build", "--vars", "{start_day: 2024-05-24, end_day: 2024-05-23}", "--select", "data", cli=True
+        day_built, "build", "--vars", "{start_day: 2024-05-24, end_day: 2024-05-23}", *DATA_ALONE, cli=True
     )
     assert result.returncode != 0
     assert "end_day 2024-05-23 is before start_day 2024-05-24" in result.stdout
@@ -207,9 +208,9 @@ def test_days_from_the_environment_keep_dbts_partial_parse(day_built):
     (a variable read while parsing would make it parse the files that read it; a new --vars,
     the control, makes it parse them all), and the new day is the one built. Days 2024-05-20
     and 22 are never staged here, so their builds change nothing."""
-    build(day_built, "day: 2024-05-20", "--select", "data")
+    build(day_built, "day: 2024-05-20", *DATA_ALONE)
     assert files_parsed_again(day_built, WINDPIPE_DAYS="day: 2024-05-22") == 0
-    build(day_built, "day: 2024-05-22", "--select", "data")
+    build(day_built, "day: 2024-05-22", *DATA_ALONE)
     window = compiled_data_model(day_built)
     assert "timestamptz '2024-05-22 00:00:00+00'" in window
     assert "2024-05-20" not in window
@@ -233,8 +234,8 @@ def test_bad_days_in_the_environment_fail_with_a_clear_message(day_built):
     """Also the dbt runner's own check (tests/dbt_runner.py): the same failing command gives
     the same exit code and message through the runner as through the `dbt` executable."""
     message = "WINDPIPE_DAYS='days: 2024-05-23' is not `day: YYYY-MM-DD`"
-    by_runner = day_built.build("days: 2024-05-23", "--select", "data")
-    by_executable = day_built.dbt_cli("build", "--select", "data", WINDPIPE_DAYS="days: 2024-05-23")
+    by_runner = day_built.build("days: 2024-05-23", *DATA_ALONE)
+    by_executable = day_built.dbt_cli("build", *DATA_ALONE, WINDPIPE_DAYS="days: 2024-05-23")
     assert by_runner.returncode == by_executable.returncode == 1
     assert message in by_runner.stdout, by_runner.stdout[-2000:]
     assert message in by_executable.stdout, by_executable.stdout[-2000:]
@@ -257,7 +258,7 @@ def test_unit_tests_run_in_development_not_in_production_builds(day_built):
 
 def test_impossible_dates_are_one_line_errors(day_built):
     for value in ("'2023-02-29'", "'2024-13-01'"):
-        result = day_built.build(f"day: {value}", "--select", "data")
+        result = day_built.build(f"day: {value}", *DATA_ALONE)
         assert result.returncode != 0
         assert f"{value} is not a day like 2024-05-23 (YYYY-MM-DD)" in result.stdout, result.stdout[-2000:]
         assert "Traceback" not in result.stdout + result.stderr
@@ -323,7 +324,7 @@ def test_a_tag_of_an_unknown_kind_stops_the_build_with_its_name_and_changes_noth
 
 def test_a_bad_turbine_in_the_environment_is_a_one_line_error(day_built):
     before = data_rows(day_built, "2024-05-23")
-    result = day_built.build("day: 2024-05-23", "--select", "data", WINDPIPE_TURBINES="T01,T02'; drop table data; --")
+    result = day_built.build("day: 2024-05-23", *DATA_ALONE, WINDPIPE_TURBINES="T01,T02'; drop table data; --")
     assert result.returncode == 1
     assert "is not a turbine id (letters, digits, _ and -), in WINDPIPE_TURBINES or the var turbines" in result.stdout
     assert data_rows(day_built, "2024-05-23") == before

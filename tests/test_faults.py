@@ -15,6 +15,7 @@ from devstack import pgcluster
 from devstack.ports import reserve_port
 
 from .api_process import ApiProcess
+from .dbt_runner import DATA_ALONE
 from .expected import DAY_OF_SIGNALS, SINGLE_TURBINE
 from .fake_api import FakeApi, Scenario
 
@@ -145,7 +146,7 @@ def test_dbt_build_while_the_extractor_reloads_the_same_day_equals_a_clean_run(p
     assert set(reloads) == {0}
     concurrent_result = data_of_day(pipeline_stack, day)
 
-    clean = pipeline_stack.build(f"day: {day}", "--select", "data")
+    clean = pipeline_stack.build(f"day: {day}", *DATA_ALONE)
     assert clean.returncode == 0, clean.stdout[-3000:]
     clean_result = data_of_day(pipeline_stack, day)
     # Equal to the last bit, although the reloads moved the rows in the heap: the mart sums
