@@ -99,6 +99,13 @@ class Stack:
         of --vars themselves pass --vars."""
         return self.dbt("build", *args, WINDPIPE_DAYS=days, **extra_env)
 
+    def dbt_with_vars(self, *args: str, cli: bool = False, **extra_env: str) -> subprocess.CompletedProcess:
+        """dbt with --vars (the README's command) in a target folder of its own: each new
+        --vars makes dbt parse the whole project again and would end the partial parse that
+        the builds by WINDPIPE_DAYS share. `cli`: the `dbt` executable, as a user types it."""
+        run = self.dbt_cli if cli else self.dbt
+        return run(*args, DBT_TARGET_PATH=self.dbt_env["DBT_TARGET_PATH"] + "-vars", **extra_env)
+
     def dbt(self, *args: str, timeout: float = 300, **extra_env: str) -> subprocess.CompletedProcess:
         """A dbt command, run by one of this process's dbt runners: dbt's real command without
         paying its import again (tests/dbt_runner.py)."""
@@ -254,13 +261,19 @@ def scratch_fonte(session_stack: Stack, name: str, generator, log: Path, prepare
         drop_alvo_database(session_stack, name)
 
 
+# The modules' Alvo database: a fresh copy of the template for each module, under one name.
+# A pytest process runs one module at a time on its own servers, and dbt's partial parse
+# depends on the database's name (its profile's connection): under one name, a module's dbt
+# starts from the parse the previous module left instead of parsing the whole project.
+MODULE_DB = "alvo_module"
+
+
 @pytest.fixture(scope="module")
-def pipeline_stack(session_stack, alvo_template, request) -> Stack:
-    """The session's stack with an Alvo database of this module's own."""
-    name = "alvo_" + request.module.__name__.rsplit(".", 1)[-1].removeprefix("test_")
-    own = create_alvo_database(session_stack, alvo_template, name)
+def pipeline_stack(session_stack, alvo_template) -> Stack:
+    """The session's stack with an Alvo database of this module's own (MODULE_DB)."""
+    own = create_alvo_database(session_stack, alvo_template, MODULE_DB)
     yield own
-    drop_alvo_database(session_stack, name)
+    drop_alvo_database(session_stack, MODULE_DB)
 
 
 @pytest.fixture(scope="session")

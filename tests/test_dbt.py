@@ -33,17 +33,9 @@ def build(stack, days, *args):
     return result
 
 
-def with_vars(stack, *args, cli=False):
-    """dbt with --vars (the README's command), in a target folder of its own: each new --vars
-    makes dbt parse the whole project again and would end the partial parse that the builds
-    by WINDPIPE_DAYS share. `cli`: the `dbt` executable, as a user types it."""
-    run = stack.dbt_cli if cli else stack.dbt
-    return run(*args, DBT_TARGET_PATH=stack.dbt_env["DBT_TARGET_PATH"] + "-vars")
-
-
 def build_with_vars(stack, days, *args, cli=False):
     """`dbt build --vars days`."""
-    result = with_vars(stack, "build", "--vars", days, *args, cli=cli)
+    result = stack.dbt_with_vars("build", "--vars", days, *args, cli=cli)
     assert result.returncode == 0, result.stdout[-4000:]
     return result
 
@@ -193,11 +185,11 @@ def test_a_requested_day_without_staged_samples_warns(day_built):
 
 
 def test_bad_vars_fail_with_a_clear_message(day_built):
-    result = with_vars(day_built, "build", "--vars", "day: 23/05/2024", *DATA_ALONE, cli=True)
+    result = day_built.dbt_with_vars("build", "--vars", "day: 23/05/2024", *DATA_ALONE, cli=True)
     assert result.returncode != 0
     assert "'23/05/2024' is not a day like 2024-05-23 (YYYY-MM-DD)" in result.stdout
-    result = with_vars(
-        day_built, "build", "--vars", "{start_day: 2024-05-24, end_day: 2024-05-23}", *DATA_ALONE, cli=True
+    result = day_built.dbt_with_vars(
+        "build", "--vars", "{start_day: 2024-05-24, end_day: 2024-05-23}", *DATA_ALONE, cli=True
     )
     assert result.returncode != 0
     assert "end_day 2024-05-23 is before start_day 2024-05-24" in result.stdout
@@ -214,7 +206,7 @@ def test_days_from_the_environment_keep_dbts_partial_parse(day_built):
     window = compiled_data_model(day_built)
     assert "timestamptz '2024-05-22 00:00:00+00'" in window
     assert "2024-05-20" not in window
-    with_vars(day_built, "parse", "--vars", "day: 2024-05-20")
+    day_built.dbt_with_vars("parse", "--vars", "day: 2024-05-20")
     assert files_parsed_again(day_built, "--vars", "day: 2024-05-22", target_suffix="-vars") > 0
 
 

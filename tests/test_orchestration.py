@@ -101,7 +101,7 @@ def test_one_partition_in_process_equals_the_cli_path_and_every_check_passes(dag
 
     # The CLI pair for the same day (every turbine and tag, as Dagster) replaces it with exactly the same rows.
     assert dagster_stack.extract("2024-05-24").returncode == 0
-    assert dagster_stack.dbt("build", "--vars", "day: 2024-05-24").returncode == 0
+    assert dagster_stack.dbt_with_vars("build", "--vars", "day: 2024-05-24").returncode == 0
     assert data_rows(dagster_stack, "2024-05-24") == through_dagster
 
 

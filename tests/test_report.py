@@ -39,7 +39,7 @@ def built(pipeline_stack):
             "delete from raw.fonte_data where turbine = %s and variable = %s and timestamp >= %s and timestamp < %s",
             FLEET_GAP,
         )
-    result = pipeline_stack.dbt("build", "--vars", f"{{start_day: {FULL_DAY}, end_day: {PARTIAL_DAY}}}")
+    result = pipeline_stack.build(f"{{start_day: {FULL_DAY}, end_day: {PARTIAL_DAY}}}")
     assert result.returncode == 0, result.stdout[-3000:]
     return pipeline_stack
 

@@ -80,7 +80,7 @@ def test_wrong_password_is_refused(pipeline_stack):
 @pytest.fixture(scope="module")
 def marts_built(pipeline_stack):
     assert pipeline_stack.extract("2024-05-23").returncode == 0
-    built = pipeline_stack.dbt("build", "--vars", "day: 2024-05-23")
+    built = pipeline_stack.build("day: 2024-05-23")
     assert built.returncode == 0, built.stdout[-3000:]
     return pipeline_stack
 
