@@ -324,7 +324,11 @@ def test_dbt_docs_show_the_data_model_with_its_columns(built, tmp_path):
             body = page.inner_text("body")
     finally:
         server.terminate()
-        server.wait(10)
+        try:
+            server.wait(10)
+        except subprocess.TimeoutExpired:  # seen once, on a machine at a load of 9: the page is what is tested
+            server.kill()
+            server.wait()
     for column in ("timestamp", "signal_id", "value"):
         assert column in body
     assert "The statistic's value, in the tag's unit" in body
