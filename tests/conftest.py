@@ -149,9 +149,8 @@ def dagster_dbt(dbt_runners):
 
 # The longest modules start first, longest first, so that the suite does not end waiting for
 # one of them started last; the others follow in pytest-randomly's order and fill the gaps.
-# Their lengths, measured in a whole run on this 2-core machine (2026-12-01): 245, 163, 145,
-# 101, 93, 88, 76 and 70 s; the next is 50 s. (pytest.ini's --no-loadscope-reorder keeps
-# this order: xdist would otherwise sort modules by their number of tests.)
+# The order is by their length in a whole run (docs/contributing.md); pytest.ini's
+# --no-loadscope-reorder keeps it: xdist would otherwise sort modules by their number of tests.
 LONGEST_MODULES = (
     "test_compose_rehearsal",
     "test_dbt",

@@ -73,33 +73,51 @@ def serve() -> None:
         answers.flush()
 
 
-class Runner:
-    def __init__(self):
+class LineClient:
+    """A child interpreter, `python -m MODULE`, that answers one JSON line per JSON request
+    line (this module's `serve`, tests/warm_python.py's)."""
+
+    def __init__(self, module: str):
         self.process = subprocess.Popen(
-            [str(VENV_BIN / "python"), "-m", "tests.dbt_runner"],
+            [str(VENV_BIN / "python"), "-m", module],
             cwd=REPO_ROOT,
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             text=True,
         )
 
-    def run(self, args: list[str], env: dict[str, str], cwd: Path, timeout: float) -> subprocess.CompletedProcess:
-        request = {"args": args, "env": env, "cwd": str(cwd)}
+    def send(self, request: dict) -> None:
         self.process.stdin.write(json.dumps(request) + "\n")
         self.process.stdin.flush()
+
+    def receive(self, command: list[str], timeout: float | None) -> dict:
         ready, _, _ = select.select([self.process.stdout], [], [], timeout)
         if not ready:
-            self.close()
-            raise subprocess.TimeoutExpired(["dbt", *args], timeout)
+            raise subprocess.TimeoutExpired(command, timeout)
         line = self.process.stdout.readline()
         if not line:
-            raise RuntimeError(f"the dbt runner ended (exit {self.process.wait()}) during: dbt {' '.join(args)}")
-        answer = json.loads(line)
-        return subprocess.CompletedProcess(["dbt", *args], answer["returncode"], answer["stdout"], answer["stderr"])
+            ended = f"{self.process.args[-1]} ended (exit {self.process.wait()})"
+            raise RuntimeError(f"{ended} during: {' '.join(command)}")
+        return json.loads(line)
 
     def close(self) -> None:
         self.process.kill()
         self.process.wait()
+
+
+class Runner(LineClient):
+    def __init__(self):
+        super().__init__("tests.dbt_runner")
+
+    def run(self, args: list[str], env: dict[str, str], cwd: Path, timeout: float) -> subprocess.CompletedProcess:
+        command = ["dbt", *args]
+        self.send({"args": args, "env": env, "cwd": str(cwd)})
+        try:
+            answer = self.receive(command, timeout)
+        except subprocess.TimeoutExpired:
+            self.close()
+            raise
+        return subprocess.CompletedProcess(command, answer["returncode"], answer["stdout"], answer["stderr"])
 
 
 class RunnerPool:

@@ -21,14 +21,13 @@ import gc
 import json
 import os
 import runpy
-import select
 import signal
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
-from devstack.config import REPO_ROOT, VENV_BIN
+from .dbt_runner import LineClient
 
 # Imported before the first fork; none of them starts a thread (forking a threaded
 # interpreter is unsafe), which tests/fast would not notice but the first fork checks.
@@ -74,7 +73,6 @@ def become_the_command(request: dict, out: int, err: int, answers: int) -> None:
     os.dup2(out, 1)
     os.dup2(err, 2)
     sys.stdin = open(0, closefd=False)  # noqa: SIM115 (the interpreter's own, never closed)
-    signal.signal(signal.SIGINT, signal.default_int_handler)
     os.environ.clear()
     os.environ.update(request["env"])
     os.chdir(request["cwd"])
@@ -83,45 +81,24 @@ def become_the_command(request: dict, out: int, err: int, answers: int) -> None:
     sys.exit(0)
 
 
-class WarmPython:
+class WarmPython(LineClient):
     """One warm interpreter; `run` has RunnerPool's interface (tests/dbt_runner.py)."""
 
     def __init__(self):
-        self.process = subprocess.Popen(
-            [str(VENV_BIN / "python"), "-m", "tests.warm_python"],
-            cwd=REPO_ROOT,
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            text=True,
-        )
-
-    def _answer(self, command: list[str], timeout: float | None) -> dict:
-        ready, _, _ = select.select([self.process.stdout], [], [], timeout)
-        if not ready:
-            raise subprocess.TimeoutExpired(command, timeout)
-        line = self.process.stdout.readline()
-        if not line:
-            raise RuntimeError(f"the warm interpreter ended (exit {self.process.wait()}) during: {' '.join(command)}")
-        return json.loads(line)
+        super().__init__("tests.warm_python")
 
     def run(self, args: list[str], env: dict[str, str], cwd: Path, timeout: float) -> subprocess.CompletedProcess:
         """`args` is [MODULE, ARG...], run as `python -m MODULE ARG...`."""
         command = [sys.executable, "-m", *args]
-        request = {"module": args[0], "args": args[1:], "env": env, "cwd": str(cwd)}
-        self.process.stdin.write(json.dumps(request) + "\n")
-        self.process.stdin.flush()
-        pid = self._answer(command, 30)["pid"]
+        self.send({"module": args[0], "args": args[1:], "env": env, "cwd": str(cwd)})
+        pid = self.receive(command, 30)["pid"]
         try:
-            answer = self._answer(command, timeout)
+            answer = self.receive(command, timeout)
         except subprocess.TimeoutExpired:
             os.kill(pid, signal.SIGKILL)  # as subprocess.run does on a timeout
-            self._answer(command, 30)
+            self.receive(command, 30)
             raise
         return subprocess.CompletedProcess(command, answer["returncode"], answer["stdout"], answer["stderr"])
-
-    def close(self) -> None:
-        self.process.kill()
-        self.process.wait()
 
 
 if __name__ == "__main__":
