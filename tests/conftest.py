@@ -84,7 +84,9 @@ class Stack:
         """`python -m extract ARGS`, forked from a warm interpreter (tests/warm_python.py)."""
         return self.python_module("extract", *args, timeout=timeout, **extra_env)
 
-    def python_module(self, module: str, *args: str, timeout: float = 120, **extra_env: str):
+    def python_module(
+        self, module: str, *args: str, timeout: float = 120, **extra_env: str
+    ) -> subprocess.CompletedProcess:
         """`python -m MODULE ARGS` (the extractor's or the report's) with this stack's
         environment: a process of its own, forked from one of this pytest process's warm
         interpreters instead of importing the pipeline again (tests/warm_python.py)."""
@@ -129,6 +131,11 @@ class Stack:
 def dbt_runners():
     yield DBT_RUNNERS
     DBT_RUNNERS.close()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def warm_pythons():
+    yield WARM_PYTHONS
     WARM_PYTHONS.close()
 
 
