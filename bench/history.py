@@ -17,6 +17,7 @@ import psycopg
 
 from devstack.config import REPO_ROOT, VENV_BIN
 from extract.names import SCHEMA, TABLE
+from pipeline_constants import BUCKET
 
 from .measure import run
 
@@ -36,9 +37,9 @@ def _history(alvo_url: str) -> tuple[int, int]:
     with psycopg.connect(alvo_url, autocommit=True) as conn:
         conn.execute(
             "insert into data (timestamp, signal_id, value)"
-            " select t, s.id, random() from generate_series(%s::timestamptz, %s::timestamptz - interval '10 minutes',"
-            " interval '10 minutes') t cross join signal s",
-            (start, end),
+            " select t, s.id, random() from generate_series(%(start)s::timestamptz, %(end)s::timestamptz - %(bucket)s,"
+            " %(bucket)s) t cross join signal s",
+            {"start": start, "end": end, "bucket": BUCKET},
         )
         conn.execute(
             f"insert into {SCHEMA}.{TABLE} (turbine, timestamp, variable, value)"

@@ -31,11 +31,12 @@ from devstack.config import REPO_ROOT, VENV_BIN
 from extract.changes import changed_days, read_staged
 from extract.client import FonteClient
 from extract.pipeline import extract_days
+from pipeline_constants import BUCKET
 
 from .measure import run
 
 SPEED, MINUTES, FOLLOW_SECONDS, POLL_SECONDS = "10", 12, 5.0, 0.5
-BUCKET, STEP = timedelta(minutes=10), timedelta(minutes=1)
+STEP = timedelta(minutes=1)
 
 
 def _watch(alvo_url: str, since: datetime, seen: dict[datetime, float], stop: threading.Event) -> None:

@@ -5,9 +5,10 @@ All of them fall on FAULT_DAY and on turbines T02-T04: the first turbine's rows 
 single-turbine generator's. A fault applies when its turbine is in the fleet and its tag is
 held; a generator whose period misses FAULT_DAY (or with FONTE_GEN_FAULTS=false) has none.
 
-Each fault knows the flags it must raise (`expected_flags`): the quality tests compare
-Alvo's flags with an independent computation from the API's rows, and that computation with
-this list, so a fault that raised another flag, or none, fails them.
+Each fault names the flag it must raise (`flag`): the quality tests compare Alvo's flags
+with an independent computation from the API's rows, and that computation with the flags
+these faults should raise in their buckets (tests/quality.py), so a fault that raised
+another flag, or none, fails them.
 """
 
 from __future__ import annotations
@@ -20,7 +21,6 @@ import numpy as np
 from .catalog import STATE_FAULT
 
 FAULT_DAY = datetime(2024, 5, 27, tzinfo=UTC)
-BUCKET = timedelta(minutes=10)  # pipeline_constants.BUCKET_MINUTES: the connector ships without it
 FEATHERED_PITCH = 88.0  # ° (fleet.FEATHERED)
 SENSOR_ERROR = 6553.5  # a 16-bit register's 0xFFFF in tenths: what a broken PT100 reads
 
@@ -69,25 +69,6 @@ class Fault:
     flag: str = ""  # the quality flag it must raise
     description: str = ""
 
-    def buckets(self) -> list[datetime]:
-        """The 10-minute buckets the fault touches."""
-        first = self.start - timedelta(seconds=(self.start - FAULT_DAY).total_seconds() % BUCKET.total_seconds())
-        out = []
-        while first < self.end:
-            out.append(first)
-            first += BUCKET
-        return out
-
-    def flagged_tags(self, held: list[str]) -> list[str]:
-        if self.what == "gap":
-            return list(held)  # every tag's buckets lose their samples
-        if self.what == "stop":
-            return ["operating_state"] if "operating_state" in held else []
-        return [self.tag] if self.tag in held else []
-
-    def expected_flags(self, held: list[str]) -> set[tuple[str, str, datetime, str]]:
-        return {(self.turbine, tag, b, self.flag) for tag in self.flagged_tags(held) for b in self.buckets()}
-
 
 FAULTS: tuple[Fault, ...] = (
     Fault(
@@ -115,11 +96,6 @@ FAULTS: tuple[Fault, ...] = (
         description="one sample reads a broken sensor's 6553.5 °C",
     ),
 )  # fmt: skip
-
-
-def expected_flags(turbines: list[str], held: list[str]) -> set[tuple[str, str, datetime, str]]:
-    """(turbine, tag, bucket start, flag) of every fault of a fleet of these turbines and tags."""
-    return {flag for fault in FAULTS if fault.turbine in turbines for flag in fault.expected_flags(held)}
 
 
 class FaultInjector:

@@ -11,14 +11,14 @@ import math
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 
 import yaml
 
 from fonte_api.catalog import OPERATING_STATES, STATE_PRODUCING, Variable
+from fonte_api.faults import FAULTS, Fault
+from pipeline_constants import BUCKET
 from pipeline_settings import REPO_ROOT
-
-BUCKET = timedelta(minutes=10)
 
 
 @dataclass(frozen=True)
@@ -67,6 +67,36 @@ class Turbine:
 def bucket_of(ts: datetime) -> datetime:
     midnight = ts.replace(hour=0, minute=0, second=0, microsecond=0)
     return midnight + BUCKET * ((ts - midnight) // BUCKET)
+
+
+def fault_buckets(fault: Fault) -> list[datetime]:
+    """The buckets a fault's window [start, end) touches."""
+    out, bucket = [], bucket_of(fault.start)
+    while bucket < fault.end:
+        out.append(bucket)
+        bucket += BUCKET
+    return out
+
+
+def fault_flagged_tags(fault: Fault, held: list[str]) -> list[str]:
+    """The tags whose buckets a fault flags, among the tags the fleet holds."""
+    if fault.what == "gap":
+        return list(held)  # every tag's buckets lose their samples
+    if fault.what == "stop":
+        return ["operating_state"] if "operating_state" in held else []  # `down`: the state tag only
+    return [fault.tag] if fault.tag in held else []
+
+
+def expected_flags(turbines: list[str], held: list[str]) -> set[tuple[str, str, datetime, str]]:
+    """(turbine, tag, bucket start, flag) that the injected faults (fonte_api/faults.py) must
+    raise in a fleet of these turbines and tags: what the documentation's fault table says."""
+    return {
+        (fault.turbine, tag, bucket, fault.flag)
+        for fault in FAULTS
+        if fault.turbine in turbines
+        for tag in fault_flagged_tags(fault, held)
+        for bucket in fault_buckets(fault)
+    }
 
 
 def buckets(samples: Iterable[tuple[str, datetime, str, float]]) -> dict[tuple[str, str, datetime], Bucket]:

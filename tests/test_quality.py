@@ -13,11 +13,12 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 import requests
 
-from fonte_api.faults import FAULT_DAY, expected_flags
+from fonte_api.faults import FAULT_DAY
+from pipeline_constants import BUCKET
 from report.charts import FLAG_COLOR
 
 from .browser import browser_page
-from .quality import BUCKET, Turbine, buckets, dbt_rules, flags
+from .quality import Turbine, buckets, dbt_rules, expected_flags, flags
 from .report_page import make_report
 
 FIRST, LAST = "2024-05-20", "2024-05-29"  # the default period

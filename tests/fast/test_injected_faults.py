@@ -12,11 +12,11 @@ import numpy as np
 import pytest
 
 from fonte_api.catalog import CATALOG, ORIGINAL_VARIABLES
-from fonte_api.faults import FAULTS, expected_flags
+from fonte_api.faults import FAULTS
 from fonte_api.fleet import generate_fleet_blocks
 from fonte_api.generator import CUT_IN, CUT_OUT, RATED_POWER, RATED_SPEED, generate_blocks
 from fonte_api.settings import GeneratorSettings
-from tests.quality import Turbine, buckets, dbt_rules, flags
+from tests.quality import Turbine, buckets, dbt_rules, expected_flags, flags
 
 DEFAULT = GeneratorSettings()
 
