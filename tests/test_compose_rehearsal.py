@@ -8,6 +8,7 @@ import psycopg
 import pytest
 
 from devstack import rehearsal as compose
+from orchestration.assets.transformation import RUN_TARGETS
 
 from .expected import FLEET_DAY_OF_SIGNALS, alvo_statistics, assert_matches, expected_statistics, fonte_samples
 
@@ -34,6 +35,8 @@ def rehearsed(server_home):
     home = server_home("rehearsal")
     with compose.running(home) as rehearsal:
         seen = compose.rehearse(rehearsal)
+        killed = [seen[run]["run_id"] for run in ("killed_run", "killed_code_server")]
+        seen["folders_left"] = [run_id for run_id in killed if (RUN_TARGETS / run_id).exists()]
         stack = RehearsedStack(rehearsal)
         values = {day: (alvo_statistics(stack, day), expected_statistics(fonte_samples(stack, day))) for day in DAYS}
         compute_logs = list(rehearsal.layout.paths["/opt/dagster/compute-logs"].rglob("*"))
@@ -61,6 +64,11 @@ def test_a_killed_run_fails_promptly_and_its_retry_succeeds(rehearsed):
     killed = rehearsed[0]["killed_run"]
     assert killed["failed_after"] < RUN_KILLED_FAILS_WITHIN
     assert list(killed["retries"].values()) == ["SUCCESS"]
+
+
+def test_the_killed_runs_dbt_folders_are_removed_by_the_runs_after_them(rehearsed):
+    # Killed, they never reach their own cleanup; their retries sweep them.
+    assert rehearsed[0]["folders_left"] == []
 
 
 def test_a_killed_code_server_fails_its_run_by_monitoring_and_the_retry_succeeds(rehearsed):

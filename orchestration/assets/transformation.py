@@ -21,7 +21,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from dagster import AssetExecutionContext
+from dagster import AssetExecutionContext, DagsterInstance
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, dbt_assets
 
 from ..dbt_manifest import DBT_PROJECT, prepare
@@ -108,6 +108,20 @@ def carry_parse(target: Path, run_id: str) -> None:
         os.replace(incoming, carried)
 
 
+def sweep_finished_runs(instance: DagsterInstance) -> None:
+    """Remove the target folders of runs this instance has recorded as finished: a run
+    killed mid-run (its process killed, or its code server) never reaches its own cleanup.
+    A folder of a run the instance does not know (another instance's, from the same
+    checkout: the tests, a second deployment) may belong to a run in progress, and stays."""
+    if not RUN_TARGETS.is_dir():
+        return
+    for folder in RUN_TARGETS.iterdir():
+        if folder.is_dir():
+            run = instance.get_run_by_id(folder.name)
+            if run is not None and run.is_finished:
+                shutil.rmtree(folder, ignore_errors=True)
+
+
 @dbt_assets(
     manifest=prepare(),
     project=DBT_PROJECT,
@@ -117,7 +131,8 @@ def carry_parse(target: Path, run_id: str) -> None:
 )
 def windpipe_dbt_models(context: AssetExecutionContext, dbt: DbtCliResource, fleet: FleetSelection):
     # A target folder per run, so runs at once do not share artifacts; removed after the run
-    # (dagster-dbt leaves one behind per invocation otherwise).
+    # (dagster-dbt leaves one behind per invocation otherwise), or by a later run when this
+    # one is killed.
     run_id = context.run.run_id
     target = RUN_TARGETS / run_id
     days = windpipe_days(context)
@@ -125,6 +140,7 @@ def windpipe_dbt_models(context: AssetExecutionContext, dbt: DbtCliResource, fle
     context.log.info(f"dbt build of the days WINDPIPE_DAYS={days}" if days else "dbt build of every staged day")
     if turbines:
         context.log.info(f"only the turbines WINDPIPE_TURBINES={','.join(turbines)}")
+    sweep_finished_runs(context.instance)
     try:
         start_from_carried_parse(target)
         with run_in_environment(days, turbines):
