@@ -119,6 +119,10 @@ def stop_pid(pid: int, *, grace: float = 15, stop_signal: int = signal.SIGTERM) 
             _ended(process, 10)
     except psutil.NoSuchProcess:
         pass
+    # A child of this process (the API that the test session's stack started) is reaped
+    # here; otherwise it stays a zombie until this process ends.
+    with contextlib.suppress(ChildProcessError):
+        os.waitpid(pid, os.WNOHANG)
 
 
 def stop_group(process: subprocess.Popen, timeout: float = 20) -> None:
