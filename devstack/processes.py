@@ -1,17 +1,19 @@
 """Starting and stopping the stack's processes, in one place: is a port free, wait until a
 port or a URL answers (or the process died), stop with a grace period then kill, stop a
-whole process group. Used by devstack (`make up/down`, `make dagster`, the compose
-rehearsal; the bench starts and stops its stacks through it) and the tests."""
+whole process group, let one process at a time through (a lock file). Used by devstack
+(`make up/down`, `make dagster`, the compose rehearsal; the bench starts and stops its
+stacks through it) and the tests."""
 
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import os
 import signal
 import socket
 import subprocess
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TypeVar
 
@@ -47,6 +49,15 @@ def wait_until(
         if time.monotonic() >= deadline:
             raise TimeoutError(f"{what}: not within {timeout:.0f} s")
         time.sleep(step)
+
+
+@contextlib.contextmanager
+def one_process_at_a_time(lock_file: Path) -> Iterator[None]:
+    """An exclusive lock on `lock_file` (made if missing) while the block runs: the other
+    processes of this machine that ask for the same file wait for their turn."""
+    with open(lock_file, "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        yield  # closing the file releases the lock
 
 
 def popen_alive(process: subprocess.Popen) -> Callable[[], bool]:

@@ -13,7 +13,6 @@ and kills and restarts the daemon, checking what Dagster records and what Alvo h
 
 from __future__ import annotations
 
-import fcntl
 import os
 import shutil
 import signal
@@ -33,7 +32,7 @@ from .compose import DAGSTER_DOCKERFILE, Layout, dockerfile_settings, load_layou
 from .config import REPO_ROOT, VENV_BIN, StackConfig, load_config
 from .dagster_graphql import FINISHED, DagsterUI
 from .pgcluster import Cluster, Role
-from .processes import kill_group, popen_alive, stop_group, wait_for_port, wait_for_url
+from .processes import kill_group, one_process_at_a_time, popen_alive, stop_group, wait_for_port, wait_for_url
 
 DAGSTER_SERVICES = ("dagster-code", "dagster-webserver", "dagster-daemon")
 LOCK_FILE = Path(tempfile.gettempdir()) / "windpipe-compose-rehearsal.lock"
@@ -210,9 +209,7 @@ def stop_all(rehearsal: Rehearsal) -> None:
 @contextmanager
 def running(home: Path):
     """The whole deployment up (one rehearsal at a time on a machine: the addresses are fixed)."""
-    LOCK_FILE.touch(exist_ok=True)
-    with LOCK_FILE.open("r+") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
+    with one_process_at_a_time(LOCK_FILE):
         rehearsal = prepare(home)
         try:
             build_image_steps(rehearsal)

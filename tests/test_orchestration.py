@@ -54,19 +54,21 @@ def resources(stack, turbines: list[str] | None = None) -> dict:
     }
 
 
-def run(stack, partition: str, selection=None, with_report: bool = False, turbines: list[str] | None = None):
-    # Each run's instance is closed in the thread that made it: left to the garbage
-    # collector, its SQLite connections would be closed from another thread, which SQLite
-    # refuses (a traceback at the interpreter's exit after the concurrent runs).
+def materialize_in_own_instance(assets: list, **options):
+    """`materialize` in an ephemeral instance of its own, closed in the thread that made it:
+    left to the garbage collector, its SQLite connections would be closed from another
+    thread, which SQLite refuses (a traceback at the interpreter's exit after concurrent runs)."""
     with DagsterInstance.ephemeral() as instance:
-        return materialize(
-            [fonte_data, windpipe_dbt_models, *QUALITY_CHECKS, *([report] if with_report else [])],
-            resources=resources(stack, turbines),
-            partition_key=partition,
-            instance=instance,
-            selection=selection,
-            raise_on_error=False,
-        )
+        return materialize(assets, instance=instance, raise_on_error=False, **options)
+
+
+def run(stack, partition: str, selection=None, with_report: bool = False, turbines: list[str] | None = None):
+    return materialize_in_own_instance(
+        [fonte_data, windpipe_dbt_models, *QUALITY_CHECKS, *([report] if with_report else [])],
+        resources=resources(stack, turbines),
+        partition_key=partition,
+        selection=selection,
+    )
 
 
 def checks(result) -> dict[str, tuple[bool, str]]:
@@ -285,14 +287,9 @@ def test_a_check_run_alone_without_a_partition_checks_every_day(dagster_stack, r
     """As the UI's "Execute" on a check does: no partition; the test then reads every day
     (at least the reported run's)."""
     check = AssetCheckKey(DATA, "stats_are_ordered_data_ref_signal_")
-    with DagsterInstance.ephemeral() as instance:
-        result = materialize(
-            [fonte_data, windpipe_dbt_models],
-            resources=resources(dagster_stack),
-            instance=instance,
-            selection=AssetSelection.checks(check),
-            raise_on_error=False,
-        )
+    result = materialize_in_own_instance(
+        [fonte_data, windpipe_dbt_models], resources=resources(dagster_stack), selection=AssetSelection.checks(check)
+    )
     assert result.success
     assert checks(result) == {check.name: (True, "ERROR")}
     assert result.get_asset_materialization_events() == []
