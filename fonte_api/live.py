@@ -89,9 +89,10 @@ class Feeder:
         since_midnight = moment - _midnight(moment)
         return OUTAGE[1] <= since_midnight < OUTAGE[2]
 
-    def tick(self) -> Feed:
-        """Insert every sample up to the clock (and any incident that is due); one transaction."""
-        now = self.clock()
+    def tick(self, until: datetime | None = None) -> Feed:
+        """Insert every sample up to the clock, or up to `until` if the clock is past it (and any
+        incident that is due); one transaction."""
+        now = self.clock() if until is None else min(self.clock(), until)
         batch = []
         while self.next_row is not None and self.next_row[0] <= now:
             moment, turbine, _ = self.next_row
@@ -126,8 +127,14 @@ class Feeder:
         ).rowcount
 
     def run(self, tick_seconds: float, until: datetime | None = None, on_feed=None) -> None:
-        while until is None or self.clock() < until:
-            feed = self.tick()
+        """Tick every `tick_seconds` real seconds; with `until`, stop once every sample up to it
+        is inserted, and none after it. The last tick is the one whose clock reached `until`:
+        a tick or a sleep can take the clock past it, and stopping then would lose the samples
+        since the tick before."""
+        while True:
+            feed = self.tick(until)
             if on_feed:
                 on_feed(feed)
+            if until is not None and feed.clock >= until:
+                return
             time.sleep(tick_seconds)

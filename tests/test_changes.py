@@ -327,3 +327,23 @@ def test_the_live_feeder_appends_the_fleet_and_its_incidents(session_stack):
         assert corrected == pytest.approx(generated[2][0] * 0.97, rel=1e-12)
     finally:
         drop_alvo_database(session_stack, "fonte_live")
+
+
+def test_the_live_feeder_stops_with_every_sample_up_to_until_and_none_after(session_stack):
+    """A sleep longer than the time left (one real second is ten simulated hours here) takes
+    the feeder's clock past `until` between two ticks: it still inserts every sample up to
+    `until`, and none after it."""
+    url = create_alvo_database(session_stack, "template1", "fonte_live_until").alvo_settings.conninfo()
+    try:
+        history = GeneratorSettings(days=1, turbines=1)
+        seed(url, None, history, replace=True)
+        feeder = Feeder(url, history, speed=36_000, incidents=False)
+        until = feeder.start + timedelta(hours=5)
+        feeder.run(1.0, until=until)
+        with psycopg.connect(url) as conn:
+            fed = conn.execute(
+                "select count(*), max(timestamp) from data where timestamp >= %s", (feeder.start,)
+            ).fetchone()
+        assert fed == (5 * 60 + 1, until)  # one sample a minute, both ends included
+    finally:
+        drop_alvo_database(session_stack, "fonte_live_until")
