@@ -251,20 +251,28 @@ def drop_alvo_database(session_stack: Stack, name: str) -> None:
 
 
 @contextmanager
-def scratch_fonte(session_stack: Stack, name: str, generator, log: Path, prepare=None):
-    """A Fonte of a test module's own (a database of the Alvo server, seeded with `generator`,
-    then `prepare(url)` if given) and an API over it: (owner URL, API). Dropped afterwards."""
+def seeded_fonte(session_stack: Stack, name: str, generator):
+    """A Fonte of a test's own (a database of the Alvo server, seeded with `generator`): its
+    owner URL. Dropped afterwards."""
     from fonte_api.seeding import seed
 
     url = create_alvo_database(session_stack, "template1", name).alvo_settings.conninfo()
     try:
         seed(url, None, generator, replace=True)
+        yield url
+    finally:
+        drop_alvo_database(session_stack, name)
+
+
+@contextmanager
+def scratch_fonte(session_stack: Stack, name: str, generator, log: Path, prepare=None):
+    """A seeded Fonte of a test module's own (then `prepare(url)` if given) and an API over
+    it: (owner URL, API). Dropped afterwards."""
+    with seeded_fonte(session_stack, name, generator) as url:
         if prepare:
             prepare(url)
         with ApiProcess(session_stack.process_env(FONTE_DB_URL=url, FONTE_OWNER_DB_URL=url), log) as api:
             yield url, api
-    finally:
-        drop_alvo_database(session_stack, name)
 
 
 # The modules' Alvo database: a fresh copy of the template for each module, under one name.

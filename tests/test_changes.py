@@ -23,7 +23,6 @@ from dagster import DagsterInstance, RunRequest, SkipReason, build_sensor_contex
 
 from fonte_api.live import LIVE_DAYS, Feeder, _rows
 from fonte_api.routes.changes import SETTLE_SECONDS
-from fonte_api.seeding import seed
 from fonte_api.settings import GeneratorSettings
 from orchestration.assets import transformation
 from orchestration.assets.extraction import fonte_data
@@ -31,7 +30,7 @@ from orchestration.assets.transformation import windpipe_dbt_models
 from orchestration.resources import AlvoResource, FleetSelection, FonteApiResource
 from orchestration.sensors import fonte_changes
 
-from .conftest import create_alvo_database, drop_alvo_database, scratch_fonte
+from .conftest import scratch_fonte, seeded_fonte
 from .expected import alvo_statistics, assert_matches, expected_statistics
 
 SCRATCH = "fonte_changes"
@@ -294,10 +293,8 @@ def test_the_live_feeder_appends_the_fleet_and_its_incidents(session_stack):
     """`python -m fonte_api live`'s feeder, very fast, on a Fonte of its own: every turbine's
     samples continue after the history, T02's 06:00-07:00 arrives after 09:00's samples (two
     hours late), and T03's 03:00-04:00 is updated at 12:00 with 3 % less power."""
-    url = create_alvo_database(session_stack, "template1", "fonte_live").alvo_settings.conninfo()
-    try:
-        history = GeneratorSettings(days=1, turbines=3)
-        seed(url, None, history, replace=True)
+    history = GeneratorSettings(days=1, turbines=3)
+    with seeded_fonte(session_stack, "fonte_live", history) as url:
         feeder = Feeder(url, history, speed=36_000, incidents=True)  # ten simulated hours a second
         day = datetime(2024, 5, 21, tzinfo=UTC)
         assert feeder.start == day
@@ -316,27 +313,23 @@ def test_the_live_feeder_appends_the_fleet_and_its_incidents(session_stack):
                 "select power from data where turbine_id = 'T03' and timestamp = %s",
                 (day + timedelta(hours=3, minutes=30),),
             ).fetchone()[0]
-        assert counts == dict.fromkeys(("T01", "T02", "T03"), 12 * 60)
-        assert arrivals["T02 06:30"] > arrivals["T02 09:00"]  # the outage's hour came late
-        assert arrivals["T01 06:30"] < arrivals["T01 09:00"]  # the other turbines' did not
-        assert arrivals["T03 03:30"] > arrivals["T03 09:00"]  # updated at 12:00
-        assert arrivals["T01 03:30"] < arrivals["T01 09:00"]
-        # The feeder's own generator run (the history's settings over the live period).
-        fed = _rows(replace(history, days=1 + LIVE_DAYS, faults=False), ["power"], day)
-        generated = next(row for row in fed if row[:2] == (day + timedelta(hours=3, minutes=30), "T03"))
-        assert corrected == pytest.approx(generated[2][0] * 0.97, rel=1e-12)
-    finally:
-        drop_alvo_database(session_stack, "fonte_live")
+    assert counts == dict.fromkeys(("T01", "T02", "T03"), 12 * 60)
+    assert arrivals["T02 06:30"] > arrivals["T02 09:00"]  # the outage's hour came late
+    assert arrivals["T01 06:30"] < arrivals["T01 09:00"]  # the other turbines' did not
+    assert arrivals["T03 03:30"] > arrivals["T03 09:00"]  # updated at 12:00
+    assert arrivals["T01 03:30"] < arrivals["T01 09:00"]
+    # The feeder's own generator run (the history's settings over the live period).
+    fed = _rows(replace(history, days=1 + LIVE_DAYS, faults=False), ["power"], day)
+    generated = next(row for row in fed if row[:2] == (day + timedelta(hours=3, minutes=30), "T03"))
+    assert corrected == pytest.approx(generated[2][0] * 0.97, rel=1e-12)
 
 
 def test_the_live_feeder_stops_with_every_sample_up_to_until_and_none_after(session_stack):
     """A sleep longer than the time left (one real second is ten simulated hours here) takes
     the feeder's clock past `until` between two ticks: it still inserts every sample up to
     `until`, and none after it."""
-    url = create_alvo_database(session_stack, "template1", "fonte_live_until").alvo_settings.conninfo()
-    try:
-        history = GeneratorSettings(days=1, turbines=1)
-        seed(url, None, history, replace=True)
+    history = GeneratorSettings(days=1, turbines=1)
+    with seeded_fonte(session_stack, "fonte_live_until", history) as url:
         feeder = Feeder(url, history, speed=36_000, incidents=False)
         until = feeder.start + timedelta(hours=5)
         feeder.run(1.0, until=until)
@@ -344,6 +337,4 @@ def test_the_live_feeder_stops_with_every_sample_up_to_until_and_none_after(sess
             fed = conn.execute(
                 "select count(*), max(timestamp) from data where timestamp >= %s", (feeder.start,)
             ).fetchone()
-        assert fed == (5 * 60 + 1, until)  # one sample a minute, both ends included
-    finally:
-        drop_alvo_database(session_stack, "fonte_live_until")
+    assert fed == (5 * 60 + 1, until)  # one sample a minute, both ends included
